@@ -1,0 +1,369 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Llambda.Tensors.Kernels;
+
+/// <summary>
+/// AVX2+FMA dot products: the same per-block integer dots as <see cref="ScalarDot"/>, with the per-block scale applied
+/// lane-wise and accumulated in 8-lane float registers like ggml's AVX2 kernels (so the results differ from the scalar
+/// path only by float summation order).
+/// </summary>
+internal static unsafe class Avx2Dot
+{
+    private static Vector256<byte> Low4 => Vector256.Create((byte)0x0F);
+
+    public static float F32(float* x, float* y, int n)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
+            a1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), a1);
+            a2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), a2);
+            a3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), a3);
+        }
+        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
+        float sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)));
+        double tail = 0;
+        for (; i < n; i++) tail += x[i] * y[i];
+        return (float)(sum + tail);
+    }
+
+    public static float F16(ushort* x, float* y, int n)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
+            a1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i + 8)), Avx.LoadVector256(y + i + 8), a1);
+            a2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i + 16)), Avx.LoadVector256(y + i + 16), a2);
+            a3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i + 24)), Avx.LoadVector256(y + i + 24), a3);
+        }
+        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
+        float sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)));
+        double tail = 0;
+        for (; i < n; i++) tail += Fp16.ToFloat(x[i]) * y[i];
+        return (float)(sum + tail);
+    }
+
+    public static float BF16(ushort* x, float* y, int n)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            a0 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
+            a1 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 8)), Avx.LoadVector256(y + i + 8), a1);
+            a2 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 16)), Avx.LoadVector256(y + i + 16), a2);
+            a3 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 24)), Avx.LoadVector256(y + i + 24), a3);
+        }
+        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
+        float sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)));
+        double tail = 0;
+        for (; i < n; i++) tail += Fp16.BF16ToFloat(x[i]) * y[i];
+        return (float)(sum + tail);
+    }
+
+    public static float Q4_0(byte* x, byte* y, int n)
+    {
+        int nb = n / 32;
+        Vector256<float> acc0 = default, acc1 = default;
+        Vector256<sbyte> off = Vector256.Create((sbyte)8);
+        int b = 0;
+        for (; b + 2 <= nb; b += 2, x += 2 * Blocks.Q4_0, y += 2 * Blocks.Q8_0)
+        {
+            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<float> d1 = Vector256.Create(Fp16.ToFloat(x + Blocks.Q4_0) * Fp16.ToFloat(y + Blocks.Q8_0));
+            Vector256<sbyte> qx0 = Avx2.Subtract(Avx2Helpers.Nibbles(x + 2).AsSByte(), off);
+            Vector256<sbyte> qx1 = Avx2.Subtract(Avx2Helpers.Nibbles(x + Blocks.Q4_0 + 2).AsSByte(), off);
+            Vector256<int> p0 = Avx2Helpers.MulSumI8(qx0, Avx.LoadVector256((sbyte*)(y + 2)));
+            Vector256<int> p1 = Avx2Helpers.MulSumI8(qx1, Avx.LoadVector256((sbyte*)(y + Blocks.Q8_0 + 2)));
+            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
+            acc1 = Fma.MultiplyAdd(d1, Avx.ConvertToVector256Single(p1), acc1);
+        }
+        if (b < nb)
+        {
+            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<sbyte> qx0 = Avx2.Subtract(Avx2Helpers.Nibbles(x + 2).AsSByte(), off);
+            Vector256<int> p0 = Avx2Helpers.MulSumI8(qx0, Avx.LoadVector256((sbyte*)(y + 2)));
+            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
+        }
+        return Avx2Helpers.HorizontalSum(Avx.Add(acc0, acc1));
+    }
+
+    public static float Q8_0(byte* x, byte* y, int n)
+    {
+        int nb = n / 32;
+        Vector256<float> acc0 = default, acc1 = default;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2, x += 2 * Blocks.Q8_0, y += 2 * Blocks.Q8_0)
+        {
+            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<float> d1 = Vector256.Create(Fp16.ToFloat(x + Blocks.Q8_0) * Fp16.ToFloat(y + Blocks.Q8_0));
+            Vector256<int> p0 = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + 2)), Avx.LoadVector256((sbyte*)(y + 2)));
+            Vector256<int> p1 = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + Blocks.Q8_0 + 2)), Avx.LoadVector256((sbyte*)(y + Blocks.Q8_0 + 2)));
+            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
+            acc1 = Fma.MultiplyAdd(d1, Avx.ConvertToVector256Single(p1), acc1);
+        }
+        if (b < nb)
+        {
+            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<int> p0 = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + 2)), Avx.LoadVector256((sbyte*)(y + 2)));
+            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
+        }
+        return Avx2Helpers.HorizontalSum(Avx.Add(acc0, acc1));
+    }
+
+    public static float Q4_1(byte* x, byte* y, int n)
+    {
+        int nb = n / 32;
+        Vector256<float> acc = default;
+        float summs = 0;
+        for (int b = 0; b < nb; b++, x += Blocks.Q4_1, y += Blocks.Q8_1)
+        {
+            summs += Fp16.ToFloat(x + 2) * Fp16.ToFloat(y + 2);
+            Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<int> p = Avx2Helpers.MulSumU8(Avx2Helpers.Nibbles(x + 4), Avx.LoadVector256((sbyte*)(y + 4)));
+            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(p), acc);
+        }
+        return Avx2Helpers.HorizontalSum(acc) + summs;
+    }
+
+    public static float Q5_0(byte* x, byte* y, int n)
+    {
+        int nb = n / 32;
+        Vector256<float> acc = default;
+        Vector256<byte> f0 = Vector256.Create((byte)0xF0);
+        for (int b = 0; b < nb; b++, x += Blocks.Q5_0, y += Blocks.Q8_0)
+        {
+            Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<byte> qx = Avx2Helpers.Nibbles(x + 6);
+            Vector256<byte> hi = Avx2.AndNot(Avx2Helpers.BytesFromBits(*(uint*)(x + 2)), f0); // 0xF0 where the 5th bit is clear: q - 16
+            qx = Avx2.Or(qx, hi);
+            Vector256<int> p = Avx2Helpers.MulSumI8(qx.AsSByte(), Avx.LoadVector256((sbyte*)(y + 2)));
+            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(p), acc);
+        }
+        return Avx2Helpers.HorizontalSum(acc);
+    }
+
+    public static float Q5_1(byte* x, byte* y, int n)
+    {
+        int nb = n / 32;
+        Vector256<float> acc = default;
+        float summs = 0;
+        Vector256<byte> b10 = Vector256.Create((byte)0x10);
+        for (int b = 0; b < nb; b++, x += Blocks.Q5_1, y += Blocks.Q8_1)
+        {
+            summs += Fp16.ToFloat(x + 2) * Fp16.ToFloat(y + 2);
+            Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<byte> qx = Avx2.Or(Avx2Helpers.Nibbles(x + 8), Avx2.And(Avx2Helpers.BytesFromBits(*(uint*)(x + 4)), b10));
+            Vector256<int> p = Avx2Helpers.MulSumU8(qx, Avx.LoadVector256((sbyte*)(y + 4)));
+            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(p), acc);
+        }
+        return Avx2Helpers.HorizontalSum(acc) + summs;
+    }
+
+    public static float IQ4_NL(byte* x, byte* y, int n)
+    {
+        int nb = n / 32;
+        Vector128<sbyte> kv128 = Vector128.Create(Blocks.IQ4NLValues);
+        Vector256<sbyte> table = Vector256.Create(kv128, kv128);
+        Vector256<float> acc = default;
+        for (int b = 0; b < nb; b++, x += Blocks.IQ4_NL, y += Blocks.Q8_0)
+        {
+            Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<sbyte> qx = Avx2.Shuffle(table, Avx2Helpers.Nibbles(x + 2).AsSByte());
+            Vector256<int> p = Avx2Helpers.MulSumI8(qx, Avx.LoadVector256((sbyte*)(y + 2)));
+            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(p), acc);
+        }
+        return Avx2Helpers.HorizontalSum(acc);
+    }
+
+    private static Vector256<short> TwoScales(int lo, int hi) =>
+        Vector256.Create(Vector128.Create((short)lo), Vector128.Create((short)hi));
+
+    public static float Q2_K(byte* x, byte* y, int n)
+    {
+        int nb = n / 256;
+        Vector256<float> acc = default;
+        float mins = 0;
+        Vector256<byte> m3 = Vector256.Create((byte)3);
+        for (int b = 0; b < nb; b++, x += Blocks.Q2_K, y += Blocks.Q8_K)
+        {
+            byte* sc = x;
+            sbyte* q8 = (sbyte*)(y + 4);
+            short* bsums = (short*)(y + 260);
+            int summs = 0;
+            for (int j = 0; j < 16; j++) summs += bsums[j] * (sc[j] >> 4);
+            float yd = *(float*)y;
+            float dall = yd * Fp16.ToFloat(x + 80);
+            float dmin = yd * Fp16.ToFloat(x + 82);
+            Vector256<int> sumi = default;
+            for (int half = 0; half < 2; half++)
+            {
+                Vector256<ushort> bits = Avx.LoadVector256(x + 16 + 32 * half).AsUInt16();
+                for (int j = 0; j < 4; j++)
+                {
+                    int isc = half * 8 + 2 * j;
+                    Vector256<byte> v = Avx2.And(bits.AsByte(), m3);
+                    bits = Avx2.ShiftRightLogical(bits, 2);
+                    Vector256<short> p16 = Avx2.MultiplyAddAdjacent(v, Avx.LoadVector256(q8 + half * 128 + 32 * j));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p16, TwoScales(sc[isc] & 0xF, sc[isc + 1] & 0xF)));
+                }
+            }
+            acc = Fma.MultiplyAdd(Vector256.Create(dall), Avx.ConvertToVector256Single(sumi), acc);
+            mins += dmin * summs;
+        }
+        return Avx2Helpers.HorizontalSum(acc) - mins;
+    }
+
+    public static float Q3_K(byte* x, byte* y, int n)
+    {
+        int nb = n / 256;
+        sbyte* scales = stackalloc sbyte[16];
+        Vector256<float> acc = default;
+        Vector256<byte> m3 = Vector256.Create((byte)3);
+        Vector256<byte> four = Vector256.Create((byte)4);
+        for (int b = 0; b < nb; b++, x += Blocks.Q3_K, y += Blocks.Q8_K)
+        {
+            Blocks.UnpackScalesQ3K(x + 96, scales);
+            sbyte* q8 = (sbyte*)(y + 4);
+            Vector256<byte> hbits = Avx.LoadVector256(x);
+            Vector256<int> sumi = default;
+            for (int half = 0; half < 2; half++)
+            {
+                Vector256<ushort> bits = Avx.LoadVector256(x + 32 + 32 * half).AsUInt16();
+                for (int j = 0; j < 4; j++)
+                {
+                    int isc = half * 8 + 2 * j;
+                    Vector256<byte> mask = Vector256.Create((byte)(1 << (half * 4 + j)));
+                    Vector256<byte> v = Avx2.And(bits.AsByte(), m3);
+                    bits = Avx2.ShiftRightLogical(bits, 2);
+                    Vector256<byte> hb = Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, mask), Vector256<byte>.Zero), four);
+                    Vector256<sbyte> q8v = Avx.LoadVector256(q8 + half * 128 + 32 * j);
+                    Vector256<short> p16 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v, q8v), Avx2.MultiplyAddAdjacent(hb, q8v));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p16, TwoScales(scales[isc], scales[isc + 1])));
+                }
+            }
+            float d = Fp16.ToFloat(x + 108) * *(float*)y;
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return Avx2Helpers.HorizontalSum(acc);
+    }
+
+    public static float Q4_K(byte* x, byte* y, int n)
+    {
+        int nb = n / 256;
+        byte* sc = stackalloc byte[8];
+        byte* mn = stackalloc byte[8];
+        Vector256<float> acc = default;
+        float mins = 0;
+        for (int b = 0; b < nb; b++, x += Blocks.Q4_K, y += Blocks.Q8_K)
+        {
+            Blocks.UnpackScaleMinK4(x + 4, sc, mn);
+            short* bsums = (short*)(y + 260);
+            int summ = 0;
+            for (int j = 0; j < 8; j++) summ += mn[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+            byte* q4 = x + 16;
+            sbyte* q8 = (sbyte*)(y + 4);
+            Vector256<int> sumi = default;
+            for (int j = 0; j < 4; j++)
+            {
+                Vector256<byte> bits = Avx.LoadVector256(q4 + 32 * j);
+                Vector256<byte> lo = Avx2.And(bits, Low4);
+                Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), Low4);
+                Vector256<short> pl = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * j));
+                Vector256<short> ph = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * j + 32));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)sc[2 * j])));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)sc[2 * j + 1])));
+            }
+            float yd = *(float*)y;
+            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.ToFloat(x) * yd), Avx.ConvertToVector256Single(sumi), acc);
+            mins += Fp16.ToFloat(x + 2) * yd * summ;
+        }
+        return Avx2Helpers.HorizontalSum(acc) - mins;
+    }
+
+    public static float Q5_K(byte* x, byte* y, int n)
+    {
+        int nb = n / 256;
+        byte* sc = stackalloc byte[8];
+        byte* mn = stackalloc byte[8];
+        Vector256<float> acc = default;
+        float mins = 0;
+        Vector256<byte> b10 = Vector256.Create((byte)0x10);
+        for (int b = 0; b < nb; b++, x += Blocks.Q5_K, y += Blocks.Q8_K)
+        {
+            Blocks.UnpackScaleMinK4(x + 4, sc, mn);
+            short* bsums = (short*)(y + 260);
+            int summ = 0;
+            for (int j = 0; j < 8; j++) summ += mn[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+            Vector256<byte> hbits = Avx.LoadVector256(x + 16);
+            byte* q5 = x + 48;
+            sbyte* q8 = (sbyte*)(y + 4);
+            Vector256<int> sumi = default;
+            for (int j = 0; j < 4; j++)
+            {
+                Vector256<byte> m1 = Vector256.Create((byte)(1 << (2 * j)));
+                Vector256<byte> m2 = Vector256.Create((byte)(2 << (2 * j)));
+                Vector256<byte> bits = Avx.LoadVector256(q5 + 32 * j);
+                Vector256<byte> lo = Avx2.Or(Avx2.And(bits, Low4), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), b10));
+                Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), Low4),
+                                             Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), b10));
+                Vector256<short> pl = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * j));
+                Vector256<short> ph = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * j + 32));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)sc[2 * j])));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)sc[2 * j + 1])));
+            }
+            float yd = *(float*)y;
+            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.ToFloat(x) * yd), Avx.ConvertToVector256Single(sumi), acc);
+            mins += Fp16.ToFloat(x + 2) * yd * summ;
+        }
+        return Avx2Helpers.HorizontalSum(acc) - mins;
+    }
+
+    public static float Q6_K(byte* x, byte* y, int n)
+    {
+        int nb = n / 256;
+        Vector256<float> acc = default;
+        Vector256<byte> m3 = Vector256.Create((byte)3);
+        Vector256<byte> m32 = Vector256.Create((byte)32);
+        for (int b = 0; b < nb; b++, x += Blocks.Q6_K, y += Blocks.Q8_K)
+        {
+            byte* ql = x;
+            byte* qh = x + 128;
+            sbyte* sc = (sbyte*)(x + 192);
+            sbyte* q8 = (sbyte*)(y + 4);
+            Vector256<int> sumi = default;
+            for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, q8 += 128)
+            {
+                Vector256<byte> l1 = Avx.LoadVector256(ql);
+                Vector256<byte> l2 = Avx.LoadVector256(ql + 32);
+                Vector256<ushort> h = Avx.LoadVector256(qh).AsUInt16();
+                Vector256<byte> h0 = Avx2.ShiftLeftLogical(Avx2.And(h.AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> h1 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> h2 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 4).AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> h3 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 6).AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> v0 = Avx2.Or(Avx2.And(l1, Low4), h0);
+                Vector256<byte> v1 = Avx2.Or(Avx2.And(l2, Low4), h1);
+                Vector256<byte> v2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), h2);
+                Vector256<byte> v3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l2.AsUInt16(), 4).AsByte(), Low4), h3);
+                Vector256<sbyte> y0 = Avx.LoadVector256(q8), y1 = Avx.LoadVector256(q8 + 32);
+                Vector256<sbyte> y2 = Avx.LoadVector256(q8 + 64), y3 = Avx.LoadVector256(q8 + 96);
+                Vector256<short> p0 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v0, y0), Avx2.MultiplyAddAdjacent(m32, y0));
+                Vector256<short> p1 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v1, y1), Avx2.MultiplyAddAdjacent(m32, y1));
+                Vector256<short> p2 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v2, y2), Avx2.MultiplyAddAdjacent(m32, y2));
+                Vector256<short> p3 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v3, y3), Avx2.MultiplyAddAdjacent(m32, y3));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, TwoScales(sc[0], sc[1])));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, TwoScales(sc[2], sc[3])));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, TwoScales(sc[4], sc[5])));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, TwoScales(sc[6], sc[7])));
+            }
+            float d = Fp16.ToFloat(x + 208) * *(float*)y;
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return Avx2Helpers.HorizontalSum(acc);
+    }
+}

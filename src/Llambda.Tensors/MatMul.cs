@@ -1,0 +1,123 @@
+using System.Runtime.CompilerServices;
+using Llambda.Gguf;
+
+namespace Llambda.Tensors;
+
+/// <summary>
+/// Matrix-vector and matrix-matrix products of quantized weights with f32 activations, computed like llama.cpp's CPU
+/// backend: the activations are converted once to the weight type's vec_dot type (<see cref="VecDot.ActivationType"/>)
+/// and every output is one row dot product. Rows are split over a <see cref="WorkerPool"/>.
+/// </summary>
+public static unsafe class MatMul
+{
+    [ThreadStatic] private static byte[]? t_scratch;
+
+    /// <summary>y[r] = dot(W row r, x) for every row. x.Length == w.Cols, y.Length &gt;= w.Rows.</summary>
+    public static void MatVec(WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, WorkerPool? pool) =>
+        MatMulBatch(w, x, 1, y, pool);
+
+    /// <summary>
+    /// Batched product for prefill: <paramref name="x"/> holds <paramref name="n"/> rows of w.Cols values and
+    /// <paramref name="y"/> receives n rows of w.Rows values (Y = X·Wᵀ). Each output equals what <see cref="MatVec"/>
+    /// gives for that token, bit for bit.
+    /// </summary>
+    public static void MatMulBatch(WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, WorkerPool? pool)
+    {
+        if (n <= 0) return;
+        if (x.Length < (long)n * w.Cols) throw new ArgumentException($"x holds {x.Length} values, {(long)n * w.Cols} needed.", nameof(x));
+        if (y.Length < (long)n * w.Rows) throw new ArgumentException($"y holds {y.Length} values, {(long)n * w.Rows} needed.", nameof(y));
+        if (w.Rows == 0) return;
+        int actBytes = VecDot.ActivationBytes(w.Type, w.Cols);
+        byte[] scratch = Scratch(checked(actBytes * n + 64));
+        fixed (float* px = x)
+        fixed (float* py = y)
+        fixed (byte* ps = scratch)
+        {
+            byte* act = (byte*)(((nint)ps + 63) & ~(nint)63);
+            for (int t = 0; t < n; t++) VecDot.Prepare(w.Type, px + (long)t * w.Cols, act + (long)t * actBytes, w.Cols);
+            MatMulPrepared(w, act, actBytes, n, py, pool);
+        }
+    }
+
+    /// <summary>
+    /// Product with activations already prepared by <see cref="VecDot.PrepareActivation"/> (n rows of
+    /// <paramref name="actStride"/> bytes), for callers that reuse one quantized input for several matrices.
+    /// </summary>
+    public static void MatMulPrepared(WeightMatrix w, byte* act, int actStride, int n, float* y, WorkerPool? pool)
+    {
+        var job = new Job
+        {
+            Kernel = VecDot.GetKernel(w.Type),
+            W = w.Data,
+            RowBytes = w.RowBytes,
+            Rows = w.Rows,
+            Cols = w.Cols,
+            Act = act,
+            ActStride = actStride,
+            Tokens = n,
+            Y = y,
+        };
+        int threads = pool?.Threads ?? 1;
+        if (threads <= 1 || (long)w.Rows * w.Cols * n < 32 * 1024)
+        {
+            job.Execute(0, w.Rows);
+            return;
+        }
+        // chunks of rows: enough for balance (about 8 per thread), a multiple of 4, not too small
+        int chunk = Math.Clamp(w.Rows / (threads * 8), 4, 512);
+        chunk = (chunk + 3) & ~3;
+        pool!.Run(ref job, w.Rows, chunk);
+    }
+
+    /// <summary>A per-thread scratch buffer of at least <paramref name="bytes"/> bytes (pinned, grown as needed).</summary>
+    internal static byte[] Scratch(int bytes)
+    {
+        byte[]? s = t_scratch;
+        if (s == null || s.Length < bytes)
+        {
+            int size = Math.Max(bytes, s == null ? 64 * 1024 : s.Length * 2);
+            s = GC.AllocateUninitializedArray<byte>(size, pinned: true);
+            t_scratch = s;
+        }
+        return s;
+    }
+
+    private struct Job : IParallelJob
+    {
+        public delegate*<byte*, byte*, int, float> Kernel;
+        public byte* W;
+        public long RowBytes;
+        public int Rows, Cols;
+        public byte* Act;
+        public int ActStride;
+        public int Tokens;
+        public float* Y;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Execute(int start, int end)
+        {
+            var kernel = Kernel;
+            int cols = Cols;
+            if (Tokens == 1)
+            {
+                byte* row = W + start * RowBytes;
+                for (int r = start; r < end; r++, row += RowBytes) Y[r] = kernel(row, Act, cols);
+                return;
+            }
+            // tile: a few rows at a time against every token, so each weight row is streamed from memory once
+            // and re-read from cache for the other tokens
+            const int RowTile = 4;
+            for (int r0 = start; r0 < end; r0 += RowTile)
+            {
+                int r1 = Math.Min(end, r0 + RowTile);
+                for (int t = 0; t < Tokens; t++)
+                {
+                    byte* a = Act + (long)t * ActStride;
+                    float* yt = Y + (long)t * Rows;
+                    byte* row = W + r0 * RowBytes;
+                    for (int r = r0; r < r1; r++, row += RowBytes) yt[r] = kernel(row, a, cols);
+                }
+            }
+        }
+    }
+}
