@@ -68,6 +68,7 @@ internal static unsafe class GgufParser
         for (int i = 0; i < (int)tensorCount; i++)
         {
             long entryAt = r.Position;
+            r.Charge(entryAt, 160); // the entry object, its dimensions, and its place in the lists and the name set
             string name = r.String();
             if (!names.Add(name)) throw r.Error(entryAt, $"tensor '{name}' appears twice");
 
@@ -173,6 +174,9 @@ internal static unsafe class GgufParser
         if (count > (ulong)(r.Remaining / minSize))
             throw r.Error(countAt, $"array of {count} {elementType} values cannot fit in the {r.Remaining} bytes that follow");
         int n = (int)count;
+        // An element of an array of arrays is 12 bytes in the file but an object and an array in memory; charge what
+        // we will allocate so that nested empty arrays cannot multiply a small file into a large heap.
+        r.Charge(countAt, (long)n * (elementType switch { GgufValueType.Array => 64, GgufValueType.String => 8, _ => minSize }) + 32);
 
         switch (elementType)
         {
@@ -218,6 +222,7 @@ internal static unsafe class GgufParser
     /// <summary>A bounds-checked little-endian cursor over the file's bytes.</summary>
     private ref struct Reader
     {
+        private const int MaxInvalidStringBytes = 1024;
         private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
         private readonly byte* _data;
         private readonly long _length;
@@ -233,7 +238,23 @@ internal static unsafe class GgufParser
         public long Position { get; private set; }
         public readonly long Remaining => _length - Position;
 
+        /// <summary>
+        /// Bytes we have allocated for what we read, estimated. Strings (UTF-16) and objects take more room than their
+        /// encoding, so a real file legitimately costs up to a few times its header; a hostile one is cut off at
+        /// <see cref="AllocationBudget"/> instead of multiplying a small file into a large heap.
+        /// </summary>
+        private long _charged;
+
+        private readonly long AllocationBudget => 4 * _length + (1 << 20);
+
         public readonly GgufFormatException Error(long offset, string problem) => new(_path, offset, problem);
+
+        public void Charge(long offset, long bytes)
+        {
+            _charged += bytes;
+            if (_charged > AllocationBudget)
+                throw Error(offset, $"metadata and tensor directory would take more memory ({_charged} bytes) than a {_length}-byte file can describe");
+        }
 
         public ReadOnlySpan<byte> Bytes(int count)
         {
@@ -268,7 +289,13 @@ internal static unsafe class GgufParser
             if (length > (ulong)Remaining)
                 throw Error(at, $"string of {length} bytes runs past the end of the file ({Remaining} bytes left)");
             if (length > int.MaxValue) throw Error(at, $"string of {length} bytes is too long");
-            return s_utf8.GetString(Bytes((int)length));
+            Charge(at, 24 + 2 * (long)length); // a .NET string: header plus UTF-16
+            ReadOnlySpan<byte> bytes = Bytes((int)length);
+            // Strings are UTF-8 by the spec. A few vocabularies hold short tokens that are not (lone bytes); those are
+            // kept with replacement characters. A long invalid run is not text at all: an offset gone wrong.
+            if (bytes.Length > MaxInvalidStringBytes && !System.Text.Unicode.Utf8.IsValid(bytes))
+                throw Error(at, $"string of {length} bytes is not valid UTF-8");
+            return s_utf8.GetString(bytes);
         }
     }
 }

@@ -146,11 +146,8 @@ public sealed class GgufWriter
                 w.Write((ulong)array.Length);
                 if (array is GgufValue[] nested)
                 {
-                    foreach (var item in nested)
-                    {
-                        w.Write((uint)item.Type);
-                        WriteValue(w, item);
-                    }
+                    // Elements of an array of arrays carry no type tag of their own: each is (element type, count, values).
+                    foreach (var item in nested) WriteValue(w, item);
                 }
                 else
                 {
