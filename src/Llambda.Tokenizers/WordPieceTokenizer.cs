@@ -4,8 +4,8 @@ using System.Text;
 namespace Llambda.Tokenizers;
 
 /// <summary>
-/// BERT WordPiece as llama.cpp's <c>llm_tokenizer_wpm</c> runs it: NFD-normalize, lowercase, drop control
-/// characters and accents, split at whitespace and around punctuation and CJK characters, then greedily take the longest
+/// BERT WordPiece as llama.cpp's <c>llm_tokenizer_wpm</c> runs it: reduce each code point to the first
+/// of its NFD decomposition (dropping accents), lowercase, drop control characters, split at whitespace and around punctuation and CJK characters, then greedily take the longest
 /// token from the left of each word. GGUF stores word-initial pieces with a <c>▁</c> prefix (instead of
 /// marking continuations with <c>##</c>), so the word is matched with <c>▁</c> prepended.
 /// </summary>
@@ -46,7 +46,6 @@ public sealed class WordPieceTokenizer : Tokenizer
 
     private static List<string> Preprocess(string text)
     {
-        string nfd = text.Normalize(NormalizationForm.FormD);
         var words = new List<string>();
         var current = new StringBuilder();
         void Finish()
@@ -54,15 +53,14 @@ public sealed class WordPieceTokenizer : Tokenizer
             if (current.Length > 0) { words.Add(current.ToString()); current.Clear(); }
         }
 
-        foreach (Rune rune in nfd.EnumerateRunes())
+        foreach (Rune original in text.EnumerateRunes())
         {
-            int cp = rune.Value;
+            int cp = UnicodeNfd.FirstOfDecomposition(original.Value);
+            var rune = new Rune(cp);
             if (Rune.IsWhiteSpace(rune)) { Finish(); continue; }
             UnicodeCategory cat = Rune.GetUnicodeCategory(rune);
-            // Control characters go; so do combining marks after NFD, which strips accents as BERT's
-            // uncased normalizer does ("Äpfel" -> "apfel").
             if (cp == 0 || cp == 0xFFFD || cat is UnicodeCategory.Control or UnicodeCategory.Format
-                    or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.NonSpacingMark) continue;
+                    or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate) continue;
             Rune lower = Rune.ToLowerInvariant(rune);
             bool isPunctuation = cat is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
                 or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
