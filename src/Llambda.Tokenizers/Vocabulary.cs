@@ -173,21 +173,14 @@ public sealed class Vocabulary
     /// </summary>
     internal void Complete(string modelName, int fimPad = -1, int fimRep = -1, int fimSep = -1)
     {
-        // Iterate in id order so the pick among several candidates is deterministic.
-        for (int id = 0; id < Tokens.Length; id++)
-        {
-            if (TokenToId(Tokens[id]) != id) continue; // shadowed duplicate: llama.cpp's map holds the last one
-            string t = Tokens[id];
-            if (Eot < 0 && t is "<|eot_id|>" or "<|im_end|>" or "<|end|>" or "<end_of_turn>" or "<|endoftext|>"
-                    or "<EOT>" or "_<EOT>" or "<｜end▁of▁sentence｜>" or "<end_of_utterance>")
-            {
-                Eot = id; ForceControl(id);
-            }
-            if (Eom < 0 && t is "<|eom_id|>") { Eom = id; ForceControl(id); }
-            if (fimPad < 0 && t is "<|fim_pad|>" or "<fim-pad>" or "<fim_pad>" or "<PAD>") { fimPad = id; ForceControl(id); }
-            if (fimRep < 0 && t is "<|fim_repo|>" or "<|repo_name|>" or "<fim-repo>" or "<REPO>" or "<reponame>") { fimRep = id; ForceControl(id); }
-            if (fimSep < 0 && t is "<|file_sep|>" or "<file_sep>") { fimSep = id; ForceControl(id); }
-        }
+        // llama.cpp takes whichever candidate its hash map yields first; here the earlier name in each list wins
+        // (so Phi-3 ends turns with <|end|> rather than <|endoftext|>), which is deterministic.
+        if (Eot < 0) Eot = FindFirst(["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>",
+            "<｜end▁of▁sentence｜>", "<end_of_utterance>"]);
+        if (Eom < 0) Eom = FindFirst(["<|eom_id|>"]);
+        if (fimPad < 0) fimPad = FindFirst(["<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>"]);
+        if (fimRep < 0) fimRep = FindFirst(["<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"]);
+        if (fimSep < 0) fimSep = FindFirst(["<|file_sep|>", "<file_sep>"]);
 
         _endOfGeneration.Clear();
         foreach (int id in (ReadOnlySpan<int>)[fimPad, fimRep, fimSep])
@@ -222,6 +215,18 @@ public sealed class Vocabulary
             foreach (string t in (ReadOnlySpan<string>)["<unk>", "<s>", "<|endoftext|>"])
                 if (TokenToId(t) is >= 0 and int id) _rstrip.Remove(id);
         }
+    }
+
+    private int FindFirst(ReadOnlySpan<string> texts)
+    {
+        foreach (string t in texts)
+        {
+            int id = TokenToId(t);
+            if (id < 0) continue;
+            ForceControl(id);
+            return id;
+        }
+        return -1;
     }
 
     /// <summary>llama.cpp treats known end tokens as control tokens even when the file types them otherwise.</summary>
