@@ -112,6 +112,24 @@ public unsafe class KernelTests
     }
 
     [Fact]
+    public void FastHalfToSingleIsExactForFiniteHalves()
+    {
+        if (!HasAvx2) return;
+        var h = new short[65536];
+        for (int i = 0; i < h.Length; i++) h[i] = (short)i;
+        var f = new float[65536];
+        fixed (short* ph = h) fixed (float* pf = f)
+            for (int i = 0; i < 65536; i += 8)
+                System.Runtime.Intrinsics.X86.Avx.Store(pf + i, Avx2Helpers.HalfToSingleFinite(ph + i));
+        for (int i = 0; i < 65536; i++)
+        {
+            Half v = BitConverter.UInt16BitsToHalf((ushort)i);
+            if (!Half.IsFinite(v)) continue;
+            Assert.Equal(BitConverter.SingleToUInt32Bits((float)v), BitConverter.SingleToUInt32Bits(f[i]));
+        }
+    }
+
+    [Fact]
     public void Q8_0ActivationMatchesHandComputedValues()
     {
         var x = new float[32];

@@ -36,12 +36,12 @@ internal static unsafe class Avx2Dot
         int i = 0;
         for (; i + 32 <= n; i += 32)
         {
-            a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
-            a1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i + 8)), Avx.LoadVector256(y + i + 8), a1);
-            a2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i + 16)), Avx.LoadVector256(y + i + 16), a2);
-            a3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i + 24)), Avx.LoadVector256(y + i + 24), a3);
+            a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i), Avx.LoadVector256(y + i), a0);
+            a1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 8), Avx.LoadVector256(y + i + 8), a1);
+            a2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 16), Avx.LoadVector256(y + i + 16), a2);
+            a3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 24), Avx.LoadVector256(y + i + 24), a3);
         }
-        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
+        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i), Avx.LoadVector256(y + i), a0);
         float sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)));
         double tail = 0;
         for (; i < n; i++) tail += Fp16.ToFloat(x[i]) * y[i];
@@ -256,16 +256,15 @@ internal static unsafe class Avx2Dot
     public static float Q4_K(byte* x, byte* y, int n)
     {
         int nb = n / 256;
-        byte* sc = stackalloc byte[8];
-        byte* mn = stackalloc byte[8];
         Vector256<float> acc = default;
-        float mins = 0;
+        Vector128<float> accMins = default;
         for (int b = 0; b < nb; b++, x += Blocks.Q4_K, y += Blocks.Q8_K)
         {
-            Blocks.UnpackScaleMinK4(x + 4, sc, mn);
-            short* bsums = (short*)(y + 260);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += mn[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+            Blocks.UnpackScaleMinK4(x + 4, out ulong scales, out ulong minsPacked);
+            // sum over sub-blocks of min * (sum of the 32 activations), from the Q8_K block sums
+            Vector128<short> mins16 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minsPacked).AsByte());
+            Vector256<short> bsums = Avx.LoadVector256((short*)(y + 260));
+            Vector128<int> prod = Sse2.MultiplyAddAdjacent(mins16, Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper()));
             byte* q4 = x + 16;
             sbyte* q8 = (sbyte*)(y + 4);
             Vector256<int> sumi = default;
@@ -276,30 +275,31 @@ internal static unsafe class Avx2Dot
                 Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), Low4);
                 Vector256<short> pl = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * j));
                 Vector256<short> ph = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * j + 32));
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)sc[2 * j])));
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)sc[2 * j + 1])));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)(byte)(scales >> (16 * j)))));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)(byte)(scales >> (16 * j + 8)))));
             }
             float yd = *(float*)y;
             acc = Fma.MultiplyAdd(Vector256.Create(Fp16.ToFloat(x) * yd), Avx.ConvertToVector256Single(sumi), acc);
-            mins += Fp16.ToFloat(x + 2) * yd * summ;
+            accMins = Fma.MultiplyAdd(Vector128.Create(Fp16.ToFloat(x + 2) * yd), Sse2.ConvertToVector128Single(prod), accMins);
         }
-        return Avx2Helpers.HorizontalSum(acc) - mins;
+        accMins = Sse.Add(accMins, Sse.MoveHighToLow(accMins, accMins));
+        accMins = Sse.AddScalar(accMins, Sse3.MoveHighAndDuplicate(accMins));
+        return Avx2Helpers.HorizontalSum(acc) - accMins.ToScalar();
     }
 
     public static float Q5_K(byte* x, byte* y, int n)
     {
         int nb = n / 256;
-        byte* sc = stackalloc byte[8];
-        byte* mn = stackalloc byte[8];
         Vector256<float> acc = default;
-        float mins = 0;
+        Vector128<float> accMins = default;
         Vector256<byte> b10 = Vector256.Create((byte)0x10);
         for (int b = 0; b < nb; b++, x += Blocks.Q5_K, y += Blocks.Q8_K)
         {
-            Blocks.UnpackScaleMinK4(x + 4, sc, mn);
-            short* bsums = (short*)(y + 260);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += mn[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+            Blocks.UnpackScaleMinK4(x + 4, out ulong scales, out ulong minsPacked);
+            // sum over sub-blocks of min * (sum of the 32 activations), from the Q8_K block sums
+            Vector128<short> mins16 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minsPacked).AsByte());
+            Vector256<short> bsums = Avx.LoadVector256((short*)(y + 260));
+            Vector128<int> prod = Sse2.MultiplyAddAdjacent(mins16, Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper()));
             Vector256<byte> hbits = Avx.LoadVector256(x + 16);
             byte* q5 = x + 48;
             sbyte* q8 = (sbyte*)(y + 4);
@@ -314,14 +314,16 @@ internal static unsafe class Avx2Dot
                                              Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), b10));
                 Vector256<short> pl = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * j));
                 Vector256<short> ph = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * j + 32));
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)sc[2 * j])));
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)sc[2 * j + 1])));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)(byte)(scales >> (16 * j)))));
+                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)(byte)(scales >> (16 * j + 8)))));
             }
             float yd = *(float*)y;
             acc = Fma.MultiplyAdd(Vector256.Create(Fp16.ToFloat(x) * yd), Avx.ConvertToVector256Single(sumi), acc);
-            mins += Fp16.ToFloat(x + 2) * yd * summ;
+            accMins = Fma.MultiplyAdd(Vector128.Create(Fp16.ToFloat(x + 2) * yd), Sse2.ConvertToVector128Single(prod), accMins);
         }
-        return Avx2Helpers.HorizontalSum(acc) - mins;
+        accMins = Sse.Add(accMins, Sse.MoveHighToLow(accMins, accMins));
+        accMins = Sse.AddScalar(accMins, Sse3.MoveHighAndDuplicate(accMins));
+        return Avx2Helpers.HorizontalSum(acc) - accMins.ToScalar();
     }
 
     public static float Q6_K(byte* x, byte* y, int n)

@@ -57,6 +57,23 @@ internal static class Blocks
         }
     }
 
+    /// <summary>
+    /// Same as <see cref="UnpackScaleMinK4"/> with word operations: the 8 scales in <paramref name="scales"/> (byte k =
+    /// scale k) and the 8 mins in <paramref name="mins"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static unsafe void UnpackScaleMinK4(byte* q, out ulong scales, out ulong mins)
+    {
+        uint u0 = *(uint*)q, u1 = *(uint*)(q + 4), u2 = *(uint*)(q + 8);
+        const uint k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+        uint s0 = u0 & k1;
+        uint s1 = (u2 & k2) | (((u0 >> 6) & k3) << 4);
+        uint m0 = u1 & k1;
+        uint m1 = ((u2 >> 4) & k2) | (((u1 >> 6) & k3) << 4);
+        scales = s0 | ((ulong)s1 << 32);
+        mins = m0 | ((ulong)m1 << 32);
+    }
+
     /// <summary>Unpacks the twelve bytes of Q3_K scales into 16 signed scales (already minus 32).</summary>
     public static unsafe void UnpackScalesQ3K(byte* s, sbyte* dst)
     {
