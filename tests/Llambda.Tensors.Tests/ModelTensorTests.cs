@@ -58,6 +58,30 @@ public unsafe class ModelTensorTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("Q8_0", GgmlType.Q8_0)]
+    [InlineData("Q4_0", GgmlType.Q4_0)]
+    public void ReferenceWeightQuantizersReproduceLlamaCppBytes(string suffix, GgmlType type)
+    {
+        using var reference = GgufFile.Open(ModelPath("F32"));
+        using var file = GgufFile.Open(ModelPath(suffix));
+        int compared = 0;
+        foreach (var t in file.Tensors)
+        {
+            if (t.Type != type) continue;
+            var r = reference.GetTensor(t.Name);
+            var src = new float[checked((int)r.ElementCount)];
+            Dequantize.Row(GgmlType.F32, reference.GetTensorBytes(r), src);
+            var dst = new byte[t.ByteSize];
+            if (type == GgmlType.Q8_0) Quantize.Q8_0Reference(src, dst);
+            else Quantize.Q4_0Reference(src, dst);
+            Assert.True(file.GetTensorBytes(t).SequenceEqual(dst), $"{t.Name}: bytes differ from llama.cpp's");
+            compared++;
+        }
+        output.WriteLine($"{suffix}: {compared} tensors byte-identical");
+        Assert.True(compared > 0);
+    }
+
+    [Theory]
     [MemberData(nameof(Files))]
     public void MatVecOnModelTensorsTracksF32(string suffix)
     {

@@ -196,7 +196,13 @@ internal static unsafe class QuantizeKernels
     /// <summary>Rounds f32 values to fp16 precision and back (the F16 weights' prepared activation).</summary>
     public static void RoundToF16(float* x, float* y, int n)
     {
-        for (int i = 0; i < n; i++) y[i] = (float)(Half)x[i];
+        Span<Half> buf = stackalloc Half[512];
+        for (int i = 0; i < n; i += 512)
+        {
+            int len = Math.Min(512, n - i);
+            System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(new ReadOnlySpan<float>(x + i, len), buf[..len]);
+            System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(buf[..len], new Span<float>(y + i, len));
+        }
     }
 
     /// <summary>Rounds f32 values to bf16 precision and back (the BF16 weights' prepared activation).</summary>
