@@ -53,7 +53,7 @@ internal static class Builtins
         if (step == 0) throw new TemplateException("range() arg 3 must not be zero", TemplateErrorKind.Type);
         var range = new PyRange(start, stop, step);
         if (range.Count > MaxRange)
-            throw new TemplateException($"Range too big. The sandbox blocks ranges larger than MAX_RANGE ({MaxRange}).", TemplateErrorKind.Security);
+            throw new TemplateException($"Range too big. The sandbox blocks ranges larger than MAX_RANGE ({MaxRange}).", TemplateErrorKind.Limit);
         return range;
     }
 

@@ -387,7 +387,8 @@ internal static class Filters
         Func<object?, object?> getter = x => x;
         if (byAttribute)
         {
-            if (a.Count == 0) throw new TemplateException("Missing parameter for attribute name", TemplateErrorKind.Type);
+            // Like Jinja2, a missing attribute name only fails once the generator is consumed.
+            if (a.Count == 0) return new Generator(MissingAttribute(), "select_or_reject");
             getter = AttributeGetter(a.Positional[0]);
             offset = 1;
         }
@@ -411,6 +412,14 @@ internal static class Filters
             }
         }
         return new Generator(Run(), byAttribute ? "select_or_reject" : "select_or_reject");
+    }
+
+    private static IEnumerable<object?> MissingAttribute()
+    {
+        throw new TemplateException("Missing parameter for attribute name", TemplateErrorKind.Runtime);
+#pragma warning disable CS0162 // an iterator needs a yield to be lazy
+        yield break;
+#pragma warning restore CS0162
     }
 
     private static object? Replace(Interpreter interpreter, object? v, Arguments a)

@@ -422,7 +422,7 @@ internal sealed class Interpreter
                     ? Eval(parameters[i].Default!, scope)
                     : Undefined.WithHint($"parameter '{parameters[i].Name}' was not provided"));
             }
-            scope.Set("varargs", varargs);
+            scope.Set("varargs", varargs.ToArray()); // a tuple in Jinja2
             scope.Set("kwargs", kwargs);
             string result = Capture(macro.Body, scope);
             _position = savedPosition;

@@ -361,6 +361,7 @@ internal sealed class Lexer
                 case 'x': sb.Append(ReadHexEscape(2, start)); break;
                 case 'u': sb.Append(ReadHexEscape(4, start)); break;
                 case 'U': sb.Append(ReadHexEscape(8, start)); break;
+                case 'N': throw Error("\\N{...} escapes are not supported in string literals", start);
                 case >= '0' and <= '7':
                 {
                     int value = e - '0';

@@ -187,11 +187,11 @@ internal static class Methods
                 if (args.Count < 1) throw new TemplateException("get expected at least 1 argument, got 0", TemplateErrorKind.Type);
                 return dict.TryGet(args.Positional[0], out object? value) ? value : args.Get(1, "", null);
             case "items":
-                return dict.Select(kv => (object?)new object?[] { kv.Key, kv.Value }).ToList();
+                return new PyDictView("dict_items", dict.Select(kv => (object?)new object?[] { kv.Key, kv.Value }).ToList());
             case "keys":
-                return dict.Keys.Cast<object?>().ToList();
+                return new PyDictView("dict_keys", dict.Keys.Cast<object?>().ToList());
             case "values":
-                return dict.Values.ToList();
+                return new PyDictView("dict_values", dict.Values.ToList());
             default: // copy
             {
                 var copy = new PyDict(dict.Count);

@@ -26,6 +26,7 @@ internal static class Py
         PyDict => "dict",
         Namespace => "Namespace",
         PyRange => "range",
+        PyDictView view => view.Kind,
         Generator => "generator",
         Undefined => "Undefined",
         LoopContext => "LoopContext",
@@ -51,6 +52,7 @@ internal static class Py
         object?[] tuple => tuple.Length != 0,
         PyDict dict => dict.Count != 0,
         PyRange range => range.Count != 0,
+        PyDictView view => view.Items.Count != 0,
         Undefined => false,
         _ => true,
     };
@@ -182,6 +184,11 @@ internal static class Py
                 sb.Append(')');
                 break;
             case Generator g: sb.Append("<generator object ").Append(g.Name).Append('>'); break;
+            case PyDictView view:
+                sb.Append(view.Kind).Append('(');
+                AppendRepr(sb, view.Items, depth + 1);
+                sb.Append(')');
+                break;
             case LoopContext loop: sb.Append("<LoopContext ").Append(loop.Index0 + 1).Append('/').Append(loop.Length).Append('>'); break;
             case Macro macro: sb.Append("<Macro '").Append(macro.Name).Append("'>"); break;
             case Callable c: sb.Append("<built-in method ").Append(c.Name).Append('>'); break;
@@ -422,11 +429,12 @@ internal static class Py
         Markup m => Iterate(m.Value),
         PyRange r => r,
         Generator g => g.Drain(),
+        PyDictView view => view.Items,
         Undefined => [],
         _ => throw new TemplateException($"'{TypeName(v)}' object is not iterable", TemplateErrorKind.Type),
     };
 
-    public static bool IsIterable(object? v) => v is List<object?> or object?[] or PyDict or string or Markup or PyRange or Generator or Undefined;
+    public static bool IsIterable(object? v) => v is List<object?> or object?[] or PyDict or string or Markup or PyRange or Generator or PyDictView or Undefined;
 
     /// <summary>Python <c>len(v)</c> (code points for strings).</summary>
     public static long Length(object? v) => v switch
@@ -437,6 +445,7 @@ internal static class Py
         object?[] tuple => tuple.Length,
         PyDict dict => dict.Count,
         PyRange r => r.Count,
+        PyDictView view => view.Items.Count,
         Undefined => 0,
         _ => throw new TemplateException($"object of type '{TypeName(v)}' has no len()", TemplateErrorKind.Type),
     };
@@ -569,7 +578,7 @@ internal static class Py
         if (IsNumber(a) && IsNumber(b))
         {
             double divisor = ToDouble(b);
-            if (divisor == 0) throw new TemplateException("division by zero", TemplateErrorKind.Runtime);
+            if (divisor == 0) throw new TemplateException("division by zero", TemplateErrorKind.ZeroDivision);
             return ToDouble(a) / divisor;
         }
         throw Unsupported("/", a, b);
@@ -581,7 +590,7 @@ internal static class Py
         if (IsInt(a) && IsInt(b))
         {
             long x = ToLong(a), y = ToLong(b);
-            if (y == 0) throw new TemplateException("integer division or modulo by zero", TemplateErrorKind.Runtime);
+            if (y == 0) throw new TemplateException("integer division or modulo by zero", TemplateErrorKind.ZeroDivision);
             long q = x / y;
             if ((x % y != 0) && ((x < 0) != (y < 0))) q--;
             return q;
@@ -589,7 +598,7 @@ internal static class Py
         if (IsNumber(a) && IsNumber(b))
         {
             double y = ToDouble(b);
-            if (y == 0) throw new TemplateException("float floor division by zero", TemplateErrorKind.Runtime);
+            if (y == 0) throw new TemplateException("float floor division by zero", TemplateErrorKind.ZeroDivision);
             return Math.Floor(ToDouble(a) / y);
         }
         throw Unsupported("//", a, b);
@@ -602,7 +611,7 @@ internal static class Py
         if (IsInt(a) && IsInt(b))
         {
             long x = ToLong(a), y = ToLong(b);
-            if (y == 0) throw new TemplateException("integer division or modulo by zero", TemplateErrorKind.Runtime);
+            if (y == 0) throw new TemplateException("integer division or modulo by zero", TemplateErrorKind.ZeroDivision);
             long r = x % y;
             if (r != 0 && ((r < 0) != (y < 0))) r += y;
             return r;
@@ -610,7 +619,7 @@ internal static class Py
         if (IsNumber(a) && IsNumber(b))
         {
             double x = ToDouble(a), y = ToDouble(b);
-            if (y == 0) throw new TemplateException("float modulo", TemplateErrorKind.Runtime);
+            if (y == 0) throw new TemplateException("float modulo", TemplateErrorKind.ZeroDivision);
             double r = x % y;
             if (r != 0 && ((r < 0) != (y < 0))) r += y;
             return r;

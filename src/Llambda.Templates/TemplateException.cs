@@ -9,6 +9,8 @@ public enum TemplateErrorKind
     Undefined,
     /// <summary>An operation got values of the wrong type (Python <c>TypeError</c>/<c>ValueError</c>).</summary>
     Type,
+    /// <summary>Division or modulo by zero (Python <c>ZeroDivisionError</c>).</summary>
+    ZeroDivision,
     /// <summary>The sandbox refused an operation, e.g. <c>list.append</c> (Jinja2 <c>SecurityError</c>).</summary>
     Security,
     /// <summary>The template called <c>raise_exception(message)</c>; <see cref="TemplateException.Reason"/> is that message.</summary>

@@ -122,6 +122,17 @@ internal sealed class PyKeyComparer : IEqualityComparer<object>
     };
 }
 
+/// <summary>
+/// <c>dict.items()</c>/<c>keys()</c>/<c>values()</c>: iterable (repeatedly) with a length, but neither indexable nor
+/// JSON serializable, exactly like Python's views (so <c>x.items() | tojson</c> fails as in Jinja2).
+/// </summary>
+internal sealed class PyDictView(string kind, List<object?> items)
+{
+    public string Kind { get; } = kind;
+
+    public List<object?> Items { get; } = items;
+}
+
 /// <summary>Jinja2's <c>namespace()</c>: the one object a sandboxed template may assign attributes on.</summary>
 internal sealed class Namespace
 {
