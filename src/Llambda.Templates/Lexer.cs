@@ -217,13 +217,13 @@ internal sealed class Lexer
     private bool LexInsideTag(int tagStart, bool isBlock)
     {
         char closer = isBlock ? '%' : '}';
-        int depth = 0; // brackets open: "}}" inside {'a': {'b': 1}} is not the end of the tag
+        var open = new Stack<char>(); // closers expected: "}}" inside {'a': {'b': 1}} is not the end of the tag
         while (true)
         {
             while (_pos < _source.Length && char.IsWhiteSpace(_source[_pos])) _pos++;
             if (_pos >= _source.Length) throw Error(isBlock ? "unexpected end of template, expected '%}'" : "unexpected end of template, expected '}}'", tagStart);
 
-            if (depth == 0)
+            if (open.Count == 0)
             {
                 // "-%}" / "+%}" / "%}" (or the "}}" forms) close the tag.
                 int p = _pos;
@@ -268,11 +268,15 @@ internal sealed class Lexer
                     }
                 }
                 if (op == null) throw Error($"unexpected char '{c}'", _pos);
-                if (op is "(" or "[" or "{") depth++;
+                if (op is "(" or "[" or "{")
+                {
+                    open.Push(op switch { "(" => ')', "[" => ']', _ => '}' });
+                }
                 else if (op is ")" or "]" or "}")
                 {
-                    if (depth == 0) throw Error($"unexpected '{op}'", _pos);
-                    depth--;
+                    if (open.Count == 0) throw Error($"unexpected '{op}'", _pos);
+                    char expected = open.Pop();
+                    if (op[0] != expected) throw Error($"unexpected '{op}', expected '{expected}'", _pos);
                 }
                 _pos += op.Length;
                 _tokens.Add(new Token(TokenKind.Operator, op, null, start));
