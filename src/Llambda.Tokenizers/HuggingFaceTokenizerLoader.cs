@@ -109,8 +109,8 @@ public static class HuggingFaceTokenizerLoader
     private static string ToDotNet(string regex)
     {
         regex = regex.Replace(CaseInsensitiveContractions, "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])", StringComparison.Ordinal);
-        // Possessive quantifiers (a++, a*+, a?+) become atomic groups of the preceding single-class atom is
-        // not expressible generically; patterns using them are rare in BPE tokenizers, so refuse clearly.
+        // .NET has no possessive quantifiers (a++, a*+, a?+); rewriting them as atomic groups needs a parser,
+        // and BPE tokenizer.json patterns rarely use them, so refuse clearly instead of matching differently.
         if (regex.Contains("++", StringComparison.Ordinal) || regex.Contains("*+", StringComparison.Ordinal) || regex.Contains("?+", StringComparison.Ordinal))
             throw new NotSupportedException("Possessive quantifiers in a Split pattern are not supported: " + regex);
         return regex;

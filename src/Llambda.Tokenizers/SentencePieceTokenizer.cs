@@ -49,13 +49,16 @@ public sealed class SentencePieceTokenizer : Tokenizer
         public int Start, Length, Prev, Next;
     }
 
-    private sealed class BigramOrder : IComparer<(float Score, int Left)>
+    /// <summary>
+    /// Queue priority for a pair: highest score first, then leftmost. The score's bits are mapped to an unsigned
+    /// key that sorts like the float, inverted, above the left index, so the heap compares plain integers.
+    /// </summary>
+    private static ulong Priority(float score, int left)
     {
-        public static readonly BigramOrder Instance = new();
-
-        // Highest score first; among equal scores the leftmost pair.
-        public int Compare((float Score, int Left) x, (float Score, int Left) y) =>
-            x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Left.CompareTo(y.Left);
+        if (score == 0) score = 0; // -0.0 ties with 0.0, as float comparison says
+        uint bits = BitConverter.SingleToUInt32Bits(score);
+        uint ascending = (bits & 0x80000000) != 0 ? ~bits : bits | 0x80000000;
+        return ((ulong)~ascending << 32) | (uint)left;
     }
 
     private void Tokenize(ReadOnlySpan<char> text, List<int> output)
@@ -71,7 +74,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
             i += len;
         }
 
-        var queue = new PriorityQueue<(int Left, int Right, int Size), (float, int)>(count, BigramOrder.Instance);
+        var queue = new PriorityQueue<(int Left, int Right, int Size), ulong>(count);
         for (int i = 1; i < count; i++) TryAddBigram(text, symbols, queue, i - 1, i);
 
         while (queue.TryDequeue(out var bigram, out _))
@@ -108,12 +111,12 @@ public sealed class SentencePieceTokenizer : Tokenizer
     }
 
     private void TryAddBigram(ReadOnlySpan<char> text, Symbol[] symbols,
-        PriorityQueue<(int, int, int), (float, int)> queue, int left, int right)
+        PriorityQueue<(int, int, int), ulong> queue, int left, int right)
     {
         if (left < 0 || right < 0) return;
         int size = symbols[left].Length + symbols[right].Length;
         int id = Vocabulary.TokenToId(text.Slice(symbols[left].Start, size));
         if (id < 0) return;
-        queue.Enqueue((left, right, size), (Vocabulary.Scores[id], left));
+        queue.Enqueue((left, right, size), Priority(Vocabulary.Scores[id], left));
     }
 }
