@@ -38,7 +38,7 @@ internal static class Filters
         ["last"] = Last,
         ["length"] = (_, v, _) => Py.Length(v),
         ["list"] = (i, v, _) => new List<object?>(i.Sequence(v)),
-        ["lower"] = (_, v, _) => Py.Str(v).ToLowerInvariant(),
+        ["lower"] = (_, v, _) => Methods.Lower(Py.Str(v)),
         ["map"] = Map,
         ["max"] = (i, v, a) => MinMax(i, v, a, max: true),
         ["min"] = (i, v, a) => MinMax(i, v, a, max: false),
@@ -59,7 +59,7 @@ internal static class Filters
         ["trim"] = (_, v, a) => Methods.Strip(Py.Str(v), a.Get(0, "chars"), true, true),
         ["truncate"] = Truncate,
         ["unique"] = Unique,
-        ["upper"] = (_, v, _) => Py.Str(v).ToUpperInvariant(),
+        ["upper"] = (_, v, _) => Methods.Upper(Py.Str(v)),
         ["wordcount"] = (_, v, _) => (long)Regex.Matches(Py.Str(v), @"\w+").Count,
     };
 
@@ -139,7 +139,6 @@ internal static class Filters
         long l => l == long.MinValue ? throw new TemplateException("integer overflow", TemplateErrorKind.Limit) : (object)Math.Abs(l),
         double d => (object)Math.Abs(d),
         bool b => b ? 1L : 0L,
-        Undefined u => throw u.Error(),
         _ => throw new TemplateException($"bad operand type for abs(): '{Py.TypeName(v)}'", TemplateErrorKind.Type),
     };
 
@@ -185,6 +184,7 @@ internal static class Filters
 
     private static object? DictSort(Interpreter _, object? v, Arguments a)
     {
+        if (v is Undefined u) throw u.Error(); // Jinja2 calls value.items()
         if (v is not PyDict dict) throw new TemplateException("You can only sort by either \"key\" or \"value\"", TemplateErrorKind.Type);
         bool caseSensitive = Py.Truthy(a.Get(0, "case_sensitive", false));
         string by = Py.Str(a.Get(1, "by", "key"));
@@ -231,6 +231,7 @@ internal static class Filters
         object? fallback = a.Get(0, "default", 0.0);
         switch (v)
         {
+            case Undefined u: throw u.Error(); // float(Undefined) raises
             case double d: return d;
             case long l: return (double)l;
             case bool b: return b ? 1.0 : 0.0;
@@ -246,6 +247,7 @@ internal static class Filters
         long numberBase = AsLong(a.Get(1, "base", 10L));
         switch (v)
         {
+            case Undefined u: throw u.Error(); // int(Undefined) raises
             case long l: return l;
             case bool b: return b ? 1L : 0L;
             case double d: return double.IsFinite(d) ? (long)Math.Truncate(d) : fallback;
@@ -286,6 +288,7 @@ internal static class Filters
 
     private static object? Indent(Interpreter interpreter, object? v, Arguments a)
     {
+        if (v is Undefined u) throw u.Error(); // Jinja2 appends "\n" to the value, which Undefined refuses
         object? width = a.Get(0, "width", 4L);
         string indentation = width is string ws ? ws : new string(' ', (int)Math.Clamp(AsLong(width), 0, interpreter.MaxLength));
         bool first = Py.Truthy(a.Get(1, "first", false));
@@ -444,7 +447,6 @@ internal static class Filters
     {
         long precision = AsLong(a.Get(0, "precision", 0L));
         string method = Py.Str(a.Get(1, "method", "common"));
-        if (v is Undefined u) throw u.Error();
         if (!Py.IsNumber(v)) throw new TemplateException($"type {Py.TypeName(v)} doesn't define __round__ method", TemplateErrorKind.Type);
         if (method == "common" && v is long or bool) return Py.ToLong(v);
         double d = Py.ToDouble(v);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace Llambda.Templates;
@@ -162,7 +163,29 @@ internal static class FormatSpec
             int signLength = body.Length > 0 && body[0] is '-' or '+' or ' ' ? 1 : 0;
             return body[..signLength] + new string(fill, width - len) + body[signLength..];
         }
+        if (align == '^')
+        {
+            // Format specs center with the extra character on the right (str.center differs).
+            int left = (width - len) / 2;
+            return new string(fill, left) + body + new string(fill, width - len - left);
+        }
         return Methods.Pad(body, width, fill, align);
+    }
+
+    private static string Group(string number, bool grouping)
+    {
+        if (!grouping) return number;
+        int dot = number.IndexOf('.');
+        string integer = dot >= 0 ? number[..dot] : number;
+        bool negative = integer.StartsWith('-');
+        if (negative) integer = integer[1..];
+        var sb = new StringBuilder();
+        for (int i = 0; i < integer.Length; i++)
+        {
+            if (i > 0 && (integer.Length - i) % 3 == 0) sb.Append(',');
+            sb.Append(integer[i]);
+        }
+        return (negative ? "-" : "") + sb + (dot >= 0 ? number[dot..] : "");
     }
 
     private static string FormatNumber(object? value, char type, int precision, bool grouping)
@@ -176,15 +199,21 @@ internal static class FormatSpec
                 return Py.ToLong(value).ToString(group, inv);
             case 'f':
             case 'F':
-                return Py.ToDouble(value).ToString(group + "." + new string('0', precision < 0 ? 6 : precision), inv).Replace(".", precision == 0 ? "" : ".");
+                return Group(FloatDigits.Fixed(Py.ToDouble(value), precision < 0 ? 6 : precision), grouping);
             case 'e':
             case 'E':
             {
-                string s = Py.ToDouble(value).ToString((precision < 0 ? "0.000000" : "0." + new string('0', precision)) + "e+00", inv);
+                string s = FloatDigits.Scientific(Py.ToDouble(value), precision < 0 ? 6 : precision);
                 return type == 'E' ? s.ToUpperInvariant() : s;
             }
+            case 'g':
+            case 'G':
+            {
+                string s = FloatDigits.General(Py.ToDouble(value), precision < 0 ? 6 : precision, keepPoint: false);
+                return type == 'G' ? s.ToUpperInvariant() : s;
+            }
             case '%':
-                return (Py.ToDouble(value) * 100).ToString("0." + new string('0', precision < 0 ? 6 : precision), inv) + "%";
+                return FloatDigits.Fixed(Py.ToDouble(value), precision < 0 ? 6 : precision, scale: 100) + "%";
             case 'x': return Py.ToLong(value).ToString("x", inv);
             case 'X': return Py.ToLong(value).ToString("X", inv);
             case 'b': return Convert.ToString(Py.ToLong(value), 2);
@@ -192,11 +221,102 @@ internal static class FormatSpec
             default:
                 if (value is double d)
                 {
-                    if (precision >= 0) return d.ToString("G" + Math.Max(precision, 1), inv);
+                    if (precision >= 0) return FloatDigits.General(d, precision, keepPoint: true);
                     return Py.FloatRepr(d);
                 }
                 return grouping ? Py.ToLong(value).ToString("#,0", inv) : Py.Str(value is bool b ? (b ? 1L : 0L) : value);
         }
+    }
+}
+
+/// <summary>
+/// Decimal digits of a double rounded the way CPython does: exactly, half-to-even on the binary value
+/// (so 2.25 -> "2.2" with one decimal, where .NET's "F1" gives "2.3").
+/// </summary>
+internal static class FloatDigits
+{
+    public static string Fixed(double d, int precision, int scale = 1)
+    {
+        if (!double.IsFinite(d)) return NonFinite(d);
+        bool negative = double.IsNegative(d);
+        var (num, den) = Exact(Math.Abs(d));
+        BigInteger q = RoundHalfEven(num * scale * BigInteger.Pow(10, precision), den);
+        string digits = q.ToString(CultureInfo.InvariantCulture).PadLeft(precision + 1, '0');
+        string text = precision > 0 ? digits[..^precision] + "." + digits[^precision..] : digits;
+        return negative ? "-" + text : text;
+    }
+
+    public static string Scientific(double d, int precision)
+    {
+        if (!double.IsFinite(d)) return NonFinite(d);
+        var (digits, exponent) = Significant(d, precision + 1);
+        string mantissa = precision > 0 ? digits[..1] + "." + digits[1..] : digits;
+        return (double.IsNegative(d) ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The 'g' presentation: fixed or scientific by exponent, trailing zeros removed.</summary>
+    public static string General(double d, int precision, bool keepPoint)
+    {
+        if (!double.IsFinite(d)) return NonFinite(d);
+        if (precision == 0) precision = 1;
+        int exponent = d == 0 ? 0 : Significant(d, precision).Exponent;
+        string text;
+        if (exponent >= -4 && exponent < precision)
+        {
+            text = Fixed(d, precision - 1 - exponent);
+            if (text.Contains('.')) text = text.TrimEnd('0').TrimEnd('.');
+            if (keepPoint && !text.Contains('.')) text += ".0";
+        }
+        else
+        {
+            text = Scientific(d, precision - 1);
+            int e = text.IndexOf('e');
+            string mantissa = text[..e];
+            if (mantissa.Contains('.')) mantissa = mantissa.TrimEnd('0').TrimEnd('.');
+            text = mantissa + text[e..];
+        }
+        return text;
+    }
+
+    /// <summary>The first <paramref name="count"/> significant digits (rounded) and the power of ten of the first.</summary>
+    private static (string Digits, int Exponent) Significant(double d, int count)
+    {
+        if (d == 0) return (new string('0', count), 0);
+        var (num, den) = Exact(Math.Abs(d));
+        int exponent = (int)Math.Floor(Math.Log10(Math.Abs(d)));
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            int shift = count - 1 - exponent;
+            BigInteger q = shift >= 0
+                ? RoundHalfEven(num * BigInteger.Pow(10, shift), den)
+                : RoundHalfEven(num, den * BigInteger.Pow(10, -shift));
+            string digits = q.ToString(CultureInfo.InvariantCulture);
+            if (digits.Length == count) return (digits, exponent);
+            exponent += digits.Length > count ? 1 : -1; // log10 was off by one, or rounding carried into a new digit
+        }
+        throw new InvalidOperationException("float digit generation did not converge");
+    }
+
+    private static string NonFinite(double d) => double.IsNaN(d) ? "nan" : d > 0 ? "inf" : "-inf";
+
+    /// <summary>A finite non-negative double as an exact fraction num/den (den a power of two).</summary>
+    private static (BigInteger Num, BigInteger Den) Exact(double d)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(d);
+        int exponent = (int)((bits >> 52) & 0x7FF);
+        long mantissa = bits & 0xFFFFFFFFFFFFFL;
+        if (exponent == 0) exponent = 1;
+        else mantissa |= 1L << 52;
+        exponent -= 1075;
+        return exponent >= 0 ? (new BigInteger(mantissa) << exponent, BigInteger.One) : (new BigInteger(mantissa), BigInteger.One << -exponent);
+    }
+
+    private static BigInteger RoundHalfEven(BigInteger num, BigInteger den)
+    {
+        BigInteger q = BigInteger.DivRem(num, den, out BigInteger r);
+        BigInteger twice = r * 2;
+        if (twice > den || (twice == den && !q.IsEven)) q += 1;
+        return q;
     }
 }
 

@@ -52,6 +52,10 @@ internal static class Methods
                 return cycler.GetAttribute(name);
             case Macro macro when name == "name":
                 return macro.Name;
+            case long or double or bool when name is "real" or "numerator" && !(obj is double && name == "numerator"):
+                return obj is bool b ? (b ? 1L : 0L) : obj;
+            case long or double or bool when name == "imag":
+                return obj is double ? 0.0 : 0L;
             default:
                 return Undefined.Attribute(obj, name);
         }
@@ -169,14 +173,33 @@ internal static class Methods
             case string s: return StringMethod(interpreter, s, name, args);
             case Markup m:
             {
-                object? result = StringMethod(interpreter, m.Value, name, args);
-                return result is string str && name is not ("format" or "join") ? new Markup(str) : result;
+                // MarkupSafe escapes plain-str arguments of Markup's methods and keeps results safe.
+                var escaped = new Arguments(
+                    args.Positional.Select(EscapeArgument).ToList(),
+                    args.Keywords.Select(kv => new KeyValuePair<string, object?>(kv.Key, EscapeArgument(kv.Value))).ToList());
+                return ToMarkup(StringMethod(interpreter, m.Value, name, escaped));
             }
             case PyDict dict: return DictMethod(dict, name, args);
             case List<object?> or object?[]: return ListMethod(interpreter, (IReadOnlyList<object?>)target, name, args);
             default: throw new TemplateException($"'{Py.TypeName(target)}' object has no attribute '{name}'", TemplateErrorKind.Type);
         }
     }
+
+    private static object? EscapeArgument(object? v) => v switch
+    {
+        string s => Filters.Escape(s),
+        List<object?> list => list.Select(EscapeArgument).ToList(),
+        object?[] tuple => tuple.Select(EscapeArgument).ToArray(),
+        _ => v,
+    };
+
+    private static object? ToMarkup(object? v) => v switch
+    {
+        string s => new Markup(s),
+        List<object?> list => list.Select(ToMarkup).ToList(),
+        object?[] tuple => tuple.Select(ToMarkup).ToArray(),
+        _ => v,
+    };
 
     private static object? DictMethod(PyDict dict, string name, Arguments args)
     {
@@ -247,8 +270,8 @@ internal static class Methods
                 }
                 return false;
             }
-            case "upper": return s.ToUpperInvariant();
-            case "lower": return s.ToLowerInvariant();
+            case "upper": return Upper(s);
+            case "lower": return Lower(s);
             case "casefold": return s.ToLowerInvariant();
             case "swapcase": return new string(s.Select(c => char.IsUpper(c) ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c)).ToArray());
             case "title": return Title(s);
@@ -355,6 +378,31 @@ internal static class Methods
     }
 
     // ---------------------------------------------------------------- string helpers (shared with filters)
+
+    // Python's str.upper()/lower() use Unicode's full case mappings (SpecialCasing.txt), .NET's the simple ones.
+    // These are the unconditional one-to-many mappings of letters that plausibly occur in chat text.
+    private static readonly Dictionary<char, string> s_upperSpecial = new()
+    {
+        ['ß'] = "SS", ['ŉ'] = "ʼN", ['ǰ'] = "J̌", ['ΐ'] = "Ϊ́", ['ΰ'] = "Ϋ́", ['և'] = "ԵՒ",
+        ['ẖ'] = "H̱", ['ẗ'] = "T̈", ['ẘ'] = "W̊", ['ẙ'] = "Y̊", ['ẚ'] = "Aʾ",
+        ['ﬀ'] = "FF", ['ﬁ'] = "FI", ['ﬂ'] = "FL", ['ﬃ'] = "FFI", ['ﬄ'] = "FFL", ['ﬅ'] = "ST", ['ﬆ'] = "ST",
+        ['ﬓ'] = "ՄՆ", ['ﬔ'] = "ՄԵ", ['ﬕ'] = "ՄԻ", ['ﬖ'] = "ՎՆ", ['ﬗ'] = "ՄԽ",
+    };
+
+    public static string Upper(string s)
+    {
+        string upper = s.ToUpperInvariant();
+        if (upper.AsSpan().IndexOfAnyInRange('\u00DF', '\uFB17') < 0) return upper;
+        var sb = new StringBuilder(upper.Length + 4);
+        foreach (char c in upper) sb.Append(s_upperSpecial.TryGetValue(c, out string? mapped) ? mapped : c);
+        return sb.ToString();
+    }
+
+    public static string Lower(string s)
+    {
+        string lower = s.ToLowerInvariant();
+        return lower.Contains('İ') ? lower.Replace("İ", "i\u0307") : lower;
+    }
 
     public static string Strip(string s, object? chars, bool left, bool right)
     {

@@ -607,6 +607,17 @@ internal static class Py
     public static object? Modulo(object? a, object? b)
     {
         FailIfUndefined(a, b);
+        if (a is Markup markup)
+        {
+            // Markup % args escapes the arguments.
+            object? escaped = b switch
+            {
+                string s => Filters.Escape(s),
+                object?[] t => t.Select(x => x is string s ? Filters.Escape(s) : x).ToArray(),
+                _ => b,
+            };
+            return new Markup(PercentFormat.Format(markup.Value, escaped));
+        }
         if (TryString(a, out string format)) return PercentFormat.Format(format, b);
         if (IsInt(a) && IsInt(b))
         {

@@ -159,6 +159,74 @@ S = r'''
 {{ 1|abs }}|{{ -1.5|abs }}|{{ -3|abs }}
 {{ '%.3e'|format(12345.678) }}|{{ '{:e}'.format(12345.678) }}|{{ '{:g}'.format(0.0001) }}|{{ '{}'.format(1.0) }}|{{ '{:.3}'.format(3.14159) }}|{{ '{!r}'.format('x') }}|{{ '{0[a]}'.format({'a': 1}) }}
 {{ 'ab'.center(7, '*') }}|{{ 'abc'.center(6) }}|{{ 'abc'.center(8) }}|{{ 'ab'.center(5) }}
+{% set x = 5 %}{% for i in range(2) %}{% if true %}{% set x = x + i %}{% endif %}{{ x }};{% endfor %}{{ x }}|{% for i in range(2) %}{% endfor %}{{ i }}
+{% for i in range(2) %}{% set inner = i %}{% endfor %}[{{ inner }}]|{% macro m() %}{% set leak = 1 %}{% endmacro %}{{ m() }}[{{ leak }}]
+{% for i in [1] %}{% macro m() %}{{ i }}{% endmacro %}{{ m() }}{% endfor %}|{% set i = 'outer' %}{% macro m2() %}{{ i }}{% endmacro %}{% for i in [1] %}{{ m2() }}{% endfor %}
+{% for a in [1, 2] %}{% for b in [3] %}{{ loop.index }}{{ loop.length }}{% endfor %}{{ loop.index }}{% endfor %}|{{ loop.index }}|{{ loop is defined }}
+{% for c in 'ab' %}{{ c }}{{ loop.length }}{% endfor %}|{% for x in l if x != 1 %}{{ loop.length }}{{ loop.previtem }}{% endfor %}
+{{ (' <b> '|safe)|length }}|{{ ('<b>'|safe).upper() }}|{{ ('<b>'|safe|escape) }}|{{ ('&'|e) + '&' }}|{{ '&'|e|e }}|{{ ('<'|safe) ~ '<' }}|{{ (('a'|safe) + 'b') is string }}
+{{ ('<b>'|safe).replace('b', '<i>') }}|{{ ('<b>'|safe) * 2 }}|{{ '%s'|safe % '<' }}|{{ ('<{}>'|safe).format('<') }}|{{ ', '.join(['<', 'b'|safe]) }}
+{{ undefined_x|first }}|{{ undefined_x|items|list }}|{{ undefined_x|trim }}|{{ undefined_x|int }}|{{ undefined_x|lower }}|{{ undefined_x|sort }}|{{ undefined_x|select|list }}|{{ undefined_x|map('upper')|list }}|{{ undefined_x|unique|list }}
+{{ undefined_x|round }}
+{{ undefined_x|abs }}
+{{ undefined_x|dictsort }}
+{{ -undefined_x }}
+{{ undefined_x * 2 }}
+{{ undefined_x ~ 'a' }}|{{ undefined_x is none }}|{{ undefined_x == none }}|{{ undefined_x in [none] }}|{{ [undefined_x] }}|{{ undefined_x|string|length }}
+{{ 1/3 }}|{{ 2/3 }}|{{ 1e100 }}|{{ 123456789012345678.0 }}|{{ 0.000123 }}|{{ 1.23e-7 }}|{{ 1e15 }}|{{ 9999999999999998.0 }}|{{ 0.1 * 3 }}|{{ 100.0 / 3 }}|{{ 5e-324 }}|{{ 1.7976931348623157e308 }}
+{{ {1: 'a', 2.5: [1, (2, 3)]} }}|{{ [(1, 'a')] }}|{{ ((1,),) }}|{{ () }}|{{ [] }}|{{ {} }}|{{ {'a': none, 'b': true} }}
+{{ none|tojson }}|{{ 'x'|tojson(indent=2) }}|{{ {'a': [], 'b': {}, 'c': [1]}|tojson(indent=2) }}|{{ [[]]|tojson(indent=1) }}|{{ 1.0|tojson }}|{{ (1, 2)|tojson }}|{{ ('<b>'|safe)|tojson }}
+{{ d|list }}|{{ d|length }}|{{ d|first }}|{{ 'abc'|list }}|{{ 'abc'|first }}|{{ 'abc'|last }}|{{ d|last }}|{{ d|sort }}|{{ d|min }}|{{ d|join(',') }}
+{% for k, v in d|dictsort %}{{ k }}{{ v }}{% endfor %}|{% for k, v in d|items %}{{ k }}{{ v }}{% endfor %}|{% for item in d.items() %}{{ item[0] }}{{ item.1 }}{% endfor %}
+{% if not x is defined %}a{% endif %}|{% if x is not defined or x %}b{% endif %}|{% if not none %}c{% endif %}|{{ not x is defined }}|{{ (not x) is defined }}
+{% macro m(a, b=1) %}{{ a }}{{ b }}{% endmacro %}{{ m(**{'a': 5}) }}|{{ m(*[7, 8]) }}|{{ dict(**d) }}|{{ m(a=1, **{'b': 2}) }}
+{{ "}}" }}|{{ '{{' }}|{{ "{% raw %}" }}|{ {x} }|}}|{% if '%}' %}ok{% endif %}
+   text {% if true %}x{% endif %}|
+ {{ 'a' }}
+	{% if true %}tab{% endif %}
+{%- raw -%}   {{ x }}   {%- endraw -%}   after
+{% for m in messages %}{{ m }}{% endfor %}|{{ messages[1:] }}
+{{ l.0 }}|{{ l.1 }}|{{ messages.0.role }}|{{ d['a'] is defined }}|{{ d.zz is defined }}|{{ d.zz is none }}|{{ messages[2].content is none }}|{{ messages[2].content is defined }}
+{{ 'a' is sameas 'a' }}|{{ none is sameas none }}|{{ l is sameas l }}|{{ 'bc' is in 'abc' }}|{{ 1 is eq(1) }}|{{ 'X' is upper }}|{{ 2 is divisibleby 2 and true }}
+{{ x if x is defined else 'dflt' }}|{{ 'a' if true else 'b' if true else 'c' }}|{{ ('a' if false else 'b') ~ 'c' }}|{{ [1, 2]|join(',' if true else ';') }}|{{ l|map('string')|join('+' if l else '-') }}
+{{ s.split(' ')[0] }}|{{ s.split()[-1][::-1] }}|{{ s|replace('o', '')|length }}|{{ (s ~ '!')|upper }}|{{ s[:5]|lower ~ s[5:] }}
+{{ 'ß'|upper }}|{{ 'İ'|lower|length }}|{{ 'ǅ'|title }}|{{ 'straße'.upper() }}
+{{ 'a' * 3 if true }}|{{ -l[0] }}|{{ not l[0] }}|{{ -(1 + 2) }}|{{ +3 }}|{{ - - 2 }}|{{ 2 - -2 }}|{{ 3 - 1 - 1 }}|{{ 2 ** 2 ** 3 }}|{{ 7 // 2 * 2 }}|{{ 7 % 4 % 2 }}
+{{ 0.5 == 0.5 }}|{{ 1 == true }}|{{ 0 == false }}|{{ 'a' == 'a'|safe }}|{{ [1, 2] == [1, 2] }}|{{ (1, 2) == [1, 2] }}|{{ {'a': 1} == {'a': 1} }}|{{ 1 < 1.5 }}|{{ true < 2 }}|{{ 'B' < 'a' }}|{{ [] < [1] }}
+{{ 1.5 // 1 }}|{{ -1.5 // 1 }}|{{ 5.5 % 2 }}|{{ -5.5 % 2 }}|{{ 2 ** 0.5 }}|{{ 4 ** -1 }}|{{ 10 / 4 }}|{{ true / 2 }}|{{ 3 * true }}|{{ 1e3|int }}|{{ '1e3'|int }}|{{ ' 12 '|int }}|{{ '0x1A'|int(0, 16) }}|{{ '12abc'|int }}
+{{ '{:d}'.format(5) }}|{{ '{:5.1f}|'.format(2.25) }}|{{ '{:+d}'.format(5) }}|{{ '{:x}'.format(255) }}|{{ '{:08.3f}'.format(-3.14159) }}|{{ '{:%}'.format(0.25) }}|{{ '{:>8}'.format('ab') }}|{{ '{:*^9}'.format('ab') }}
+{{ '%5s|%-5s|%05d|%.1f|%+d|%i|%%|%c' % ('a', 'b', 42, 2.25, 5, 3.9, 65) }}
+{{ '%s %s' % [1, 2] }}
+{{ s|truncate(3) }}|{{ 'a b c d e f g h i j k l'|truncate(12) }}|{{ 'abc'|truncate(3, end='') }}|{{ 'hello world'|truncate(8, leeway=0) }}
+{{ 'a  b\n c'|wordcount }}|{{ '<p>Hi &amp; bye</p>\n<br/>  x'|striptags }}|{{ 'a'|center(4) }}|{{ 'abc'|center(2) }}|{{ l|sum(start=10) }}|{{ people|sum(attribute='age') }}|{{ [1.5, 2]|sum }}
+{{ people|max(attribute='age') }}|{{ people|min(attribute='name') }}|{{ []|max }}|{{ ['a', 'B', 'c']|max }}|{{ ['a', 'B', 'c']|max(case_sensitive=true) }}|{{ [3, 1]|min }}
+{{ '{:.1f}|{:.2f}|{:.0f}|{:.0f}|{:.3e}|{:g}|{:g}|{:g}|{:.2g}|{:,.2f}|{:.1%}|{:e}'.format(0.05, 1.005, 0.5, 1.5, 0.00012345, 1234567.0, 0.00001, 100.0, 123.0, 1234567.891, 0.1234, 0.0) }}|{{ '%.0f %.2e %g %G %.3g' % (2.5, 1e-10, 1e20, 1e-20, 3.14159) }}
+{{ '{:10.3f}|{:<10.2e}|{:+.1f}|{: .1f}|{:.15g}|{:.17g}'.format(3.14159, 31415.9, 2.25, 2.35, 0.1, 0.1) }}
+{{ people|unique(attribute='age')|list|length }}|{{ ['a', 'A', 'b']|unique(case_sensitive=true)|list }}|{{ [1, 1.0, true]|unique|list }}
+{{ l|batch(5, 0)|list }}|{{ []|batch(2)|list }}|{{ people|map(attribute='name')|map('lower')|join }}|{{ people|selectattr('admin', 'defined')|map(attribute='name')|list }}|{{ people|rejectattr('admin')|map(attribute='name')|list }}
+{{ people|selectattr('admin', 'true')|list|length }}|{{ people|selectattr('name', 'in', ['Bob', 'Carol'])|map(attribute='age')|list }}|{{ people|selectattr('age', '>', 26)|list|length }}|{{ l|select('>', 1)|list }}|{{ l|select('in', [1, 3])|list }}
+{{ nested|dictsort }}|{{ {'b': 1, 'A': 2, 'a': 0}|dictsort }}|{{ {'b': 1, 'A': 2, 'a': 0}|dictsort(true) }}|{{ {'x': 2, 'y': 1}|dictsort(false, 'value') }}
+{{ people[0]|dictsort|map('first')|join(',') }}|{{ people[0].items()|map('last')|list }}|{{ [[1, 2], [3]]|map('length')|list }}|{{ ['1', '2']|map('int')|sum }}|{{ ['a']|map('replace', 'a', 'b')|list }}
+{{ 3|string ~ 'x' }}|{{ (3|string) * 2 }}|{{ 3.0|int }}|{{ -3.7|int }}|{{ true|int }}|{{ none|int }}|{{ '3'|float + 1 }}|{{ 1|float }}|{{ true|string }}|{{ [1]|string }}|{{ none|lower }}
+{{ range(3)|reverse|list }}|{{ range(10)[2:5]|list }}|{{ range(10)[-1] }}|{{ range(3)|length }}|{{ range(3)|sum }}|{{ 2 in range(3) }}|{{ range(0) is sequence }}|{{ range(5)|tojson }}
+{{ l|tojson(indent=none) }}|{{ d|tojson(4) }}
+{{ d|tojson(false, 2) }}|{{ d|tojson(true, none, none, true) }}
+{{ d|tojson(foo=1) }}
+{{ s.split('') }}
+{{ s.nosuchmethod() }}
+{{ s.nosuchattr }}|{{ l.nosuch }}|{{ 1.5.real }}|{{ (5).nosuch }}
+{{ 5() }}
+{{ 'abc'[1.0] }}
+{{ l|join(1) }}|{{ ['a', 1]|join }}
+{{ ','.join(['a', 1]) }}
+{{ s.startswith(1) }}
+{{ 'x'.replace('x') }}
+{{ "a{}b".format() }}
+{{ namespace(a=1).a }}|{% set ns = namespace() %}{% set ns.list = [1] %}{{ ns.list + [2] }}|{% set ns.d = {} %}{{ ns.d }}|{{ ns.missing is defined }}
+{% set ns = namespace(a=1) %}{% for i in range(3) %}{% set ns.a = ns.a * 2 %}{% endfor %}{% macro show() %}{{ ns.a }}{% endmacro %}{{ show() }}
+{% set l2 = l %}{% set l = l + [9] %}{{ l2 }}{{ l }}
+{{ messages|selectattr('role', 'equalto', 'user')|first }}|{{ (messages|selectattr('role', 'eq', 'system')|list)[0].content }}|{{ messages|map(attribute='role')|unique|list }}
+{{ messages[2].tool_calls[0].function.arguments|tojson }}|{{ messages[2].tool_calls[0].function.arguments.items()|list }}|{% for k, v in messages[2].tool_calls[0].function.arguments|items %}{{ k }}={{ v }}{% endfor %}
 {%- if true -%}
   trimmed
 {%- endif -%}
