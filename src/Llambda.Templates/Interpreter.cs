@@ -8,7 +8,14 @@ namespace Llambda.Templates;
 /// </summary>
 internal sealed class Scope(Scope? parent)
 {
-    private Dictionary<string, object?>? _vars;
+    // Most scopes (a loop iteration: the target and "loop") hold a handful of names, so they live in small arrays
+    // searched linearly; a scope that grows past SmallSize (the root, with many variables) switches to a dictionary.
+    private const int SmallSize = 8;
+
+    private string[]? _names;
+    private object?[]? _values;
+    private int _count;
+    private Dictionary<string, object?>? _map;
 
     public Scope? Parent { get; } = parent;
 
@@ -16,13 +23,54 @@ internal sealed class Scope(Scope? parent)
     {
         for (Scope? s = this; s != null; s = s.Parent)
         {
-            if (s._vars != null && s._vars.TryGetValue(name, out value)) return true;
+            if (s.TryGetLocal(name, out value)) return true;
         }
         value = null;
         return false;
     }
 
-    public void Set(string name, object? value) => (_vars ??= new Dictionary<string, object?>(StringComparer.Ordinal))[name] = value;
+    private bool TryGetLocal(string name, out object? value)
+    {
+        if (_map != null) return _map.TryGetValue(name, out value);
+        for (int i = 0; i < _count; i++)
+        {
+            if ((object)_names![i] == name || _names[i] == name)
+            {
+                value = _values![i];
+                return true;
+            }
+        }
+        value = null;
+        return false;
+    }
+
+    public void Set(string name, object? value)
+    {
+        if (_map != null)
+        {
+            _map[name] = value;
+            return;
+        }
+        for (int i = 0; i < _count; i++)
+        {
+            if (_names![i] == name)
+            {
+                _values![i] = value;
+                return;
+            }
+        }
+        if (_count == SmallSize)
+        {
+            _map = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (int i = 0; i < _count; i++) _map[_names![i]] = _values![i];
+            _map[name] = value;
+            return;
+        }
+        _names ??= new string[SmallSize];
+        _values ??= new object?[SmallSize];
+        _names[_count] = name;
+        _values[_count++] = value;
+    }
 }
 
 /// <summary>The <c>loop</c> variable of a for loop.</summary>
