@@ -1,0 +1,202 @@
+using System.Numerics.Tensors;
+using Llambda.Gguf;
+using Llambda.Tensors;
+
+namespace Llambda.Models;
+
+/// <summary>
+/// The decoder-only transformer shared by llama, qwen2 and qwen3: RMSNorm, grouped-query attention with RoPE
+/// (plus q/k/v biases for qwen2 and per-head q/k norms for qwen3), a SwiGLU feed-forward block, and the output
+/// projection. It holds no per-request state: callers bring a <see cref="KvCache"/> and <see cref="ForwardBuffers"/>,
+/// so one loaded model serves many sessions.
+/// </summary>
+public sealed class Transformer
+{
+    private readonly Rope _rope;
+
+    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool)
+    {
+        Config = config;
+        Weights = weights;
+        Pool = pool;
+        _rope = new Rope(config, weights.RopeFrequencyFactors);
+    }
+
+    public ModelConfig Config { get; }
+    public ModelWeights Weights { get; }
+    public WorkerPool Pool { get; }
+    public int VocabSize => Weights.Output.Rows;
+
+    /// <summary>Loads the hyperparameters and binds the weights of a GGUF file.</summary>
+    public static Transformer Load(GgufFile file, WorkerPool pool)
+    {
+        var config = ModelConfig.FromMetadata(file.Metadata);
+        return new Transformer(config, ModelWeights.Bind(file, config), pool);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions <paramref name="startPosition"/>.. through the model, appending their
+    /// keys and values to <paramref name="cache"/>. Writes the logits of the last token to <paramref name="logits"/>
+    /// (VocabSize values), or of every token when <paramref name="logits"/> holds tokens.Length × VocabSize values.
+    /// Long inputs are processed in batches of <see cref="ForwardBuffers.MaxBatch"/>.
+    /// </summary>
+    public void Forward(ReadOnlySpan<int> tokens, int startPosition, KvCache cache, ForwardBuffers buffers, Span<float> logits)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("No tokens to process.", nameof(tokens));
+        if (startPosition < 0 || startPosition + tokens.Length > cache.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(tokens), $"Positions {startPosition}..{startPosition + tokens.Length - 1} do not fit a context of {cache.Capacity}.");
+        int vocab = VocabSize;
+        bool all = logits.Length >= tokens.Length * vocab && tokens.Length > 1;
+        if (!all && logits.Length < vocab) throw new ArgumentException($"logits needs {vocab} values.", nameof(logits));
+        foreach (int t in tokens)
+        {
+            if ((uint)t >= (uint)Weights.TokenEmbedding.Rows)
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"Token id {t} is outside the vocabulary of {Weights.TokenEmbedding.Rows}.");
+        }
+
+        for (int done = 0; done < tokens.Length; done += buffers.MaxBatch)
+        {
+            int n = Math.Min(buffers.MaxBatch, tokens.Length - done);
+            bool last = done + n == tokens.Length;
+            Span<float> batchLogits = all ? logits.Slice(done * vocab, n * vocab) : last ? logits[..vocab] : default;
+            ForwardBatch(tokens.Slice(done, n), startPosition + done, cache, buffers, batchLogits, all);
+        }
+    }
+
+    private unsafe void ForwardBatch(ReadOnlySpan<int> tokens, int start, KvCache cache, ForwardBuffers b, Span<float> logits, bool allLogits)
+    {
+        ModelConfig c = Config;
+        int n = tokens.Length;
+        int dim = c.EmbeddingLength;
+        Span<float> hidden = b.Hidden.AsSpan(0, n * dim);
+
+        // Embeddings: dequantize each token's row of the embedding table.
+        WeightMatrix embedding = Weights.TokenEmbedding;
+        for (int t = 0; t < n; t++)
+            Dequantize.Row(embedding.Type, embedding.RowSpan(tokens[t]), hidden.Slice(t * dim, dim));
+
+        int ropeWidth = _rope.TableWidth;
+        for (int t = 0; t < n; t++) _rope.FillTable(start + t, b.RopeTables.AsSpan(t * ropeWidth, ropeWidth));
+
+        for (int l = 0; l < c.LayerCount; l++)
+        {
+            LayerWeights w = Weights.Layers[l];
+            Span<float> normed = b.Normed.AsSpan(0, n * dim);
+            for (int t = 0; t < n; t++)
+                Ops.RmsNorm(hidden.Slice(t * dim, dim), w.AttentionNorm, c.RmsNormEpsilon, normed.Slice(t * dim, dim));
+
+            Span<float> q = b.Query.AsSpan(0, n * c.QueryWidth);
+            Span<float> k = b.Key.AsSpan(0, n * c.KeyWidth);
+            Span<float> v = b.Value.AsSpan(0, n * c.ValueWidth);
+            MatMul.MatMulBatch(w.Query, normed, n, q, Pool);
+            MatMul.MatMulBatch(w.Key, normed, n, k, Pool);
+            MatMul.MatMulBatch(w.Value, normed, n, v, Pool);
+
+            for (int t = 0; t < n; t++)
+            {
+                Span<float> qt = q.Slice(t * c.QueryWidth, c.QueryWidth);
+                Span<float> kt = k.Slice(t * c.KeyWidth, c.KeyWidth);
+                Span<float> vt = v.Slice(t * c.ValueWidth, c.ValueWidth);
+                if (w.QueryBias != null) TensorPrimitives.Add(qt, w.QueryBias, qt);
+                if (w.KeyBias != null) TensorPrimitives.Add(kt, w.KeyBias, kt);
+                if (w.ValueBias != null) TensorPrimitives.Add(vt, w.ValueBias, vt);
+                if (w.QueryNorm != null) NormalizeHeads(qt, w.QueryNorm, c.KeyLength, c.RmsNormEpsilon);
+                if (w.KeyNorm != null) NormalizeHeads(kt, w.KeyNorm, c.KeyLength, c.RmsNormEpsilon);
+                ReadOnlySpan<float> table = b.RopeTables.AsSpan(t * ropeWidth, ropeWidth);
+                _rope.Apply(qt, c.KeyLength, table);
+                _rope.Apply(kt, c.KeyLength, table);
+                kt.CopyTo(cache.Keys(l).AsSpan((start + t) * c.KeyWidth, c.KeyWidth));
+                vt.CopyTo(cache.Values(l).AsSpan((start + t) * c.ValueWidth, c.ValueWidth));
+            }
+
+            Span<float> attention = b.Attention.AsSpan(0, n * c.HeadCount * c.ValueLength);
+            fixed (float* pq = q)
+            fixed (float* pk = cache.Keys(l))
+            fixed (float* pv = cache.Values(l))
+            fixed (float* po = attention)
+            {
+                var job = new AttentionJob
+                {
+                    Query = pq, Keys = pk, Values = pv, Output = po,
+                    HeadCount = c.HeadCount, GroupSize = c.HeadCount / c.KvHeadCount,
+                    KeyLength = c.KeyLength, ValueLength = c.ValueLength,
+                    KeyWidth = c.KeyWidth, ValueWidth = c.ValueWidth,
+                    StartPosition = start, Scale = 1.0f / MathF.Sqrt(c.KeyLength),
+                };
+                if (n * c.HeadCount * (start + n) < 4096) job.Execute(0, n * c.HeadCount);
+                else Pool.Run(ref job, n * c.HeadCount, 1);
+            }
+
+            Span<float> projected = b.Projected.AsSpan(0, n * dim);
+            MatMul.MatMulBatch(w.Output, attention, n, projected, Pool);
+            TensorPrimitives.Add(hidden, projected, hidden);
+
+            for (int t = 0; t < n; t++)
+                Ops.RmsNorm(hidden.Slice(t * dim, dim), w.FeedForwardNorm, c.RmsNormEpsilon, normed.Slice(t * dim, dim));
+            Span<float> gate = b.Gate.AsSpan(0, n * c.FeedForwardLength);
+            Span<float> up = b.Up.AsSpan(0, n * c.FeedForwardLength);
+            MatMul.MatMulBatch(w.Gate, normed, n, gate, Pool);
+            MatMul.MatMulBatch(w.Up, normed, n, up, Pool);
+            Ops.SwiGlu(gate, up, gate);
+            MatMul.MatMulBatch(w.Down, gate, n, projected, Pool);
+            TensorPrimitives.Add(hidden, projected, hidden);
+        }
+
+        if (logits.IsEmpty) return;
+        int first = allLogits ? 0 : n - 1;
+        int count = n - first;
+        Span<float> final = b.Normed.AsSpan(0, count * dim);
+        for (int t = 0; t < count; t++)
+            Ops.RmsNorm(hidden.Slice((first + t) * dim, dim), Weights.OutputNorm, c.RmsNormEpsilon, final.Slice(t * dim, dim));
+        MatMul.MatMulBatch(Weights.Output, final, count, logits, Pool);
+    }
+
+    /// <summary>Qwen3's per-head RMSNorm of queries and keys.</summary>
+    private static void NormalizeHeads(Span<float> x, float[] weight, int headDim, float eps)
+    {
+        for (int h = 0; h < x.Length; h += headDim)
+        {
+            Span<float> head = x.Slice(h, headDim);
+            Ops.RmsNorm(head, weight, eps, head);
+        }
+    }
+
+    /// <summary>
+    /// Causal attention for one (token, head) pair per index: scores against every cached position up to the token's
+    /// own, softmax (ggml's: scaled, max-subtracted, sum in double), then the weighted sum of values.
+    /// </summary>
+    private unsafe struct AttentionJob : IParallelJob
+    {
+        [ThreadStatic] private static float[]? t_scores;
+
+        public float* Query, Keys, Values, Output;
+        public int HeadCount, GroupSize, KeyLength, ValueLength, KeyWidth, ValueWidth, StartPosition;
+        public float Scale;
+
+        public readonly void Execute(int startIndex, int endIndex)
+        {
+            for (int index = startIndex; index < endIndex; index++)
+            {
+                int t = index / HeadCount, h = index % HeadCount;
+                int kvHead = h / GroupSize;
+                int positions = StartPosition + t + 1;
+                float[] scores = t_scores is { } s && s.Length >= positions ? s : (t_scores = new float[Math.Max(positions, 256) * 2]);
+                var q = new ReadOnlySpan<float>(Query + (long)t * HeadCount * KeyLength + h * KeyLength, KeyLength);
+                for (int p = 0; p < positions; p++)
+                {
+                    var key = new ReadOnlySpan<float>(Keys + (long)p * KeyWidth + kvHead * KeyLength, KeyLength);
+                    scores[p] = TensorPrimitives.Dot(q, key) * Scale;
+                }
+                Span<float> weights = scores.AsSpan(0, positions);
+                Ops.Softmax(weights);
+                var output = new Span<float>(Output + (long)t * HeadCount * ValueLength + h * ValueLength, ValueLength);
+                output.Clear();
+                for (int p = 0; p < positions; p++)
+                {
+                    var value = new ReadOnlySpan<float>(Values + (long)p * ValueWidth + kvHead * ValueLength, ValueLength);
+                    TensorPrimitives.MultiplyAdd(value, weights[p], output, output);
+                }
+            }
+        }
+    }
+}
