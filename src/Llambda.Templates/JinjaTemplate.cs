@@ -4,6 +4,12 @@ namespace Llambda.Templates;
 /// A parsed Jinja2 template — the subset chat templates use, rendered with the semantics of Python Jinja2 3.1 in the
 /// ImmutableSandboxedEnvironment that Hugging Face transformers sets up for chat templates.
 /// Parse once, render many times; a parsed template is immutable and safe to render from several threads.
+/// <para>
+/// Not supported (no chat template in the reference set needs them): template inheritance and inclusion
+/// (extends/block/include/import), the <c>groupby</c>, <c>slice</c>, <c>wordwrap</c>, <c>urlize</c>, <c>xmlattr</c>,
+/// <c>filesizeformat</c>, <c>pprint</c> and <c>random</c> filters, and integers beyond 64 bits (overflow is a
+/// <see cref="TemplateErrorKind.Limit"/> error where Python would grow the integer).
+/// </para>
 /// </summary>
 /// <example>
 /// <code>
