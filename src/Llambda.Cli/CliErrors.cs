@@ -1,4 +1,6 @@
 using Llambda.Gguf;
+using Llambda.Inference;
+using Llambda.Models;
 
 namespace Llambda.Cli;
 
@@ -27,7 +29,7 @@ internal static class CliErrors
         }
     }
 
-    public static bool IsUserError(Exception e) => e is GgufFormatException or FileNotFoundException or DirectoryNotFoundException
+    public static bool IsUserError(Exception e) => e is GgufFormatException or ModelLoadException or PromptTooLongException or FileNotFoundException or DirectoryNotFoundException
         or UnauthorizedAccessException or InvalidDataException or KeyNotFoundException or NotSupportedException or ArgumentException
         or IOException;
 }

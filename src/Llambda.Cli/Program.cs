@@ -5,6 +5,7 @@ using Llambda.Cli.Commands;
 var root = new RootCommand("Llambda: serverless-first LLM inference in pure C#. Runs GGUF models on CPU.")
 {
     InspectCommand.Create(),
+    GenerateCommand.Create(),
 };
 
 // Our handler, not the library's: users get one clear line, never a stack trace.
