@@ -67,6 +67,21 @@ public sealed class InferenceSession
         Evaluate(tokens[common..]);
     }
 
+    /// <summary>
+    /// A sentence embedding: the mean of the final hidden states (after the output norm) over all tokens,
+    /// L2-normalised. Uses the session's cache as scratch, so the session is reset first.
+    /// </summary>
+    public float[] Embed(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.Length > ContextLength) throw new PromptTooLongException(tokens.Length, ContextLength);
+        Reset();
+        var pooled = new float[Model.Config.EmbeddingLength];
+        Model.Transformer.Embed(tokens, _cache, _buffers, pooled);
+        float norm = System.Numerics.Tensors.TensorPrimitives.Norm(pooled);
+        if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Multiply(pooled, 1f / norm, pooled);
+        return pooled;
+    }
+
     /// <summary>Forgets everything (the cache is overwritten as new tokens arrive).</summary>
     public void Reset() => _tokens.Clear();
 }

@@ -63,6 +63,32 @@ public sealed class Transformer
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="tokens"/> from position 0 and writes the mean of their final hidden states (after the
+    /// output norm) to <paramref name="pooled"/> (EmbeddingLength values): the sentence embedding.
+    /// </summary>
+    public void Embed(ReadOnlySpan<int> tokens, KvCache cache, ForwardBuffers buffers, Span<float> pooled)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("No tokens to embed.", nameof(tokens));
+        if (tokens.Length > cache.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(tokens), $"{tokens.Length} tokens do not fit a context of {cache.Capacity}.");
+        int dim = Config.EmbeddingLength;
+        Span<float> sum = pooled[..dim];
+        sum.Clear();
+        for (int done = 0; done < tokens.Length; done += buffers.MaxBatch)
+        {
+            int n = Math.Min(buffers.MaxBatch, tokens.Length - done);
+            ForwardBatch(tokens.Slice(done, n), done, cache, buffers, default, allLogits: false);
+            Span<float> normed = buffers.Normed.AsSpan(0, dim);
+            for (int t = 0; t < n; t++)
+            {
+                Ops.RmsNorm(buffers.Hidden.AsSpan(t * dim, dim), Weights.OutputNorm, Config.RmsNormEpsilon, normed);
+                TensorPrimitives.Add(sum, normed, sum);
+            }
+        }
+        TensorPrimitives.Multiply(sum, 1f / tokens.Length, sum);
+    }
+
     private unsafe void ForwardBatch(ReadOnlySpan<int> tokens, int start, KvCache cache, ForwardBuffers b, Span<float> logits, bool allLogits)
     {
         ModelConfig c = Config;
