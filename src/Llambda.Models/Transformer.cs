@@ -148,6 +148,7 @@ public sealed class Transformer
                     KeyLength = c.KeyLength, ValueLength = c.ValueLength,
                     KeyWidth = c.KeyWidth, ValueWidth = c.ValueWidth,
                     StartPosition = start, Scale = 1.0f / MathF.Sqrt(c.KeyLength),
+                    BatchOrder = n >= 2,
                 };
                 if (n * c.HeadCount * (start + n) < 4096) job.Execute(0, n * c.HeadCount);
                 else Pool.Run(ref job, n * c.HeadCount, 1);
@@ -157,15 +158,23 @@ public sealed class Transformer
             MatMul.MatMulBatch(w.Output, attention, n, projected, Pool);
             TensorPrimitives.Add(hidden, projected, hidden);
 
-            for (int t = 0; t < n; t++)
-                Ops.RmsNorm(hidden.Slice(t * dim, dim), w.FeedForwardNorm, c.RmsNormEpsilon, normed.Slice(t * dim, dim));
-            Span<float> gate = b.Gate.AsSpan(0, n * c.FeedForwardLength);
-            Span<float> up = b.Up.AsSpan(0, n * c.FeedForwardLength);
-            MatMul.MatMulBatch(w.Gate, normed, n, gate, Pool);
-            MatMul.MatMulBatch(w.Up, normed, n, up, Pool);
+            // llama.cpp drops the tokens whose logits are not wanted after the last layer's attention: its
+            // feed-forward block then runs on the last token alone (a matrix-vector product, with the single-column
+            // kernels). Mirror that when only the last token's logits are asked for.
+            int f0 = 0, fn = n;
+            if (l == c.LayerCount - 1 && !logits.IsEmpty && !allLogits) { f0 = n - 1; fn = 1; }
+            Span<float> fh = hidden.Slice(f0 * dim, fn * dim);
+            Span<float> fnormed = normed[..(fn * dim)];
+            for (int t = 0; t < fn; t++)
+                Ops.RmsNorm(fh.Slice(t * dim, dim), w.FeedForwardNorm, c.RmsNormEpsilon, fnormed.Slice(t * dim, dim));
+            Span<float> gate = b.Gate.AsSpan(0, fn * c.FeedForwardLength);
+            Span<float> up = b.Up.AsSpan(0, fn * c.FeedForwardLength);
+            MatMul.MatMulBatch(w.Gate, fnormed, fn, gate, Pool);
+            MatMul.MatMulBatch(w.Up, fnormed, fn, up, Pool);
             Ops.SwiGlu(gate, up, gate);
-            MatMul.MatMulBatch(w.Down, gate, n, projected, Pool);
-            TensorPrimitives.Add(hidden, projected, hidden);
+            Span<float> fprojected = projected[..(fn * dim)];
+            MatMul.MatMulBatch(w.Down, gate, fn, fprojected, Pool);
+            TensorPrimitives.Add(fh, fprojected, fh);
         }
 
         if (logits.IsEmpty) return;
@@ -188,8 +197,9 @@ public sealed class Transformer
     }
 
     /// <summary>
-    /// Causal attention for one (token, head) pair per index: scores against every cached position up to the token's
-    /// own, softmax (ggml's: scaled, max-subtracted, sum in double), then the weighted sum of values.
+    /// Causal attention for one (token, head) pair per index, with llama.cpp's CPU numerics (see
+    /// <see cref="AttentionKernels"/>): q·k per cached position up to the token's own, ggml's softmax, then the
+    /// weighted sum of values in the order of llama.cpp's KQV product for a batch or a single token.
     /// </summary>
     private unsafe struct AttentionJob : IParallelJob
     {
@@ -198,6 +208,7 @@ public sealed class Transformer
         public float* Query, Keys, Values, Output;
         public int HeadCount, GroupSize, KeyLength, ValueLength, KeyWidth, ValueWidth, StartPosition;
         public float Scale;
+        public bool BatchOrder;
 
         public readonly void Execute(int startIndex, int endIndex)
         {
@@ -206,21 +217,15 @@ public sealed class Transformer
                 int t = index / HeadCount, h = index % HeadCount;
                 int kvHead = h / GroupSize;
                 int positions = StartPosition + t + 1;
-                float[] scores = t_scores is { } s && s.Length >= positions ? s : (t_scores = new float[Math.Max(positions, 256) * 2]);
-                var q = new ReadOnlySpan<float>(Query + (long)t * HeadCount * KeyLength + h * KeyLength, KeyLength);
-                for (int p = 0; p < positions; p++)
+                float[] scores = t_scores is { } s && s.Length >= positions + 8 ? s : (t_scores = new float[Math.Max(positions + 8, 256) * 2]);
+                fixed (float* sc = scores)
                 {
-                    var key = new ReadOnlySpan<float>(Keys + (long)p * KeyWidth + kvHead * KeyLength, KeyLength);
-                    scores[p] = TensorPrimitives.Dot(q, key) * Scale;
-                }
-                Span<float> weights = scores.AsSpan(0, positions);
-                Ops.Softmax(weights);
-                var output = new Span<float>(Output + (long)t * HeadCount * ValueLength + h * ValueLength, ValueLength);
-                output.Clear();
-                for (int p = 0; p < positions; p++)
-                {
-                    var value = new ReadOnlySpan<float>(Values + (long)p * ValueWidth + kvHead * ValueLength, ValueLength);
-                    TensorPrimitives.MultiplyAdd(value, weights[p], output, output);
+                    float* q = Query + (long)t * HeadCount * KeyLength + h * KeyLength;
+                    for (int p = 0; p < positions; p++)
+                        sc[p] = AttentionKernels.DotF32(Keys + (long)p * KeyWidth + kvHead * KeyLength, q, KeyLength);
+                    AttentionKernels.Softmax(sc, positions, Scale);
+                    AttentionKernels.WeightedSum(sc, Values + kvHead * ValueLength, ValueWidth, positions,
+                        Output + (long)t * HeadCount * ValueLength + h * ValueLength, ValueLength, BatchOrder);
                 }
             }
         }

@@ -71,9 +71,15 @@ public class GreedyParityTests(ITestOutputHelper output)
             var buffers = new ForwardBuffers(model.Config, maxBatch);
             var logits = new float[model.VocabSize];
             model.Forward(c.PromptIds, 0, cache, buffers, logits);
+            float promptWorst = 0;
+            int firstOff = -1;
             for (int i = 0; i < c.Steps.Length; i++)
             {
                 var step = c.Steps[i];
+                float stepWorst = 0;
+                foreach (var (id, logit) in step.Top) stepWorst = Math.Max(stepWorst, Math.Abs(logits[id] - logit));
+                promptWorst = Math.Max(promptWorst, stepWorst);
+                if (firstOff < 0 && stepWorst > 1e-4f) firstOff = i;
                 int ours = ArgMax(logits);
                 if (ours != step.Id)
                 {
@@ -92,6 +98,7 @@ public class GreedyParityTests(ITestOutputHelper output)
                 // Continue with the reference's token so every step is compared on the same history.
                 if (i + 1 < c.Steps.Length) model.Forward([step.Id], c.PromptIds.Length + i, cache, buffers, logits);
             }
+            output.WriteLine($"  '{c.Prompt[..Math.Min(12, c.Prompt.Length)]}' ({c.PromptIds.Length} prompt tokens): worst {promptWorst}, first step over 1e-4: {firstOff}");
         }
         output.WriteLine($"{modelFile}: worst top-5 logit difference {worst}");
         return failures;

@@ -66,54 +66,34 @@ internal static unsafe class Avx2Dot
         return (float)(sum + tail);
     }
 
+    // ggml_vec_dot_q4_0_q8_0 (AVX2): one 8-lane accumulator, acc = fma(d_x*d_y, block int sums, acc), then hsum_float_8.
     public static float Q4_0(byte* x, byte* y, int n)
     {
         int nb = n / 32;
-        Vector256<float> acc0 = default, acc1 = default;
+        Vector256<float> acc = default;
         Vector256<sbyte> off = Vector256.Create((sbyte)8);
-        int b = 0;
-        for (; b + 2 <= nb; b += 2, x += 2 * Blocks.Q4_0, y += 2 * Blocks.Q8_0)
+        for (int b = 0; b < nb; b++, x += Blocks.Q4_0, y += Blocks.Q8_0)
         {
-            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
-            Vector256<float> d1 = Vector256.Create(Fp16.ToFloat(x + Blocks.Q4_0) * Fp16.ToFloat(y + Blocks.Q8_0));
-            Vector256<sbyte> qx0 = Avx2.Subtract(Avx2Helpers.Nibbles(x + 2).AsSByte(), off);
-            Vector256<sbyte> qx1 = Avx2.Subtract(Avx2Helpers.Nibbles(x + Blocks.Q4_0 + 2).AsSByte(), off);
-            Vector256<int> p0 = Avx2Helpers.MulSumI8(qx0, Avx.LoadVector256((sbyte*)(y + 2)));
-            Vector256<int> p1 = Avx2Helpers.MulSumI8(qx1, Avx.LoadVector256((sbyte*)(y + Blocks.Q8_0 + 2)));
-            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
-            acc1 = Fma.MultiplyAdd(d1, Avx.ConvertToVector256Single(p1), acc1);
+            Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<sbyte> qx = Avx2.Subtract(Avx2Helpers.Nibbles(x + 2).AsSByte(), off);
+            Vector256<int> p = Avx2Helpers.MulSumI8(qx, Avx.LoadVector256((sbyte*)(y + 2)));
+            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(p), acc);
         }
-        if (b < nb)
-        {
-            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
-            Vector256<sbyte> qx0 = Avx2.Subtract(Avx2Helpers.Nibbles(x + 2).AsSByte(), off);
-            Vector256<int> p0 = Avx2Helpers.MulSumI8(qx0, Avx.LoadVector256((sbyte*)(y + 2)));
-            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
-        }
-        return Avx2Helpers.HorizontalSum(Avx.Add(acc0, acc1));
+        return Avx2Helpers.HorizontalSum(acc);
     }
 
+    // ggml_vec_dot_q8_0_q8_0 (AVX2) and llamafile's tinyBLAS_Q0_AVX: the same single accumulator chain.
     public static float Q8_0(byte* x, byte* y, int n)
     {
         int nb = n / 32;
-        Vector256<float> acc0 = default, acc1 = default;
-        int b = 0;
-        for (; b + 2 <= nb; b += 2, x += 2 * Blocks.Q8_0, y += 2 * Blocks.Q8_0)
+        Vector256<float> acc = default;
+        for (int b = 0; b < nb; b++, x += Blocks.Q8_0, y += Blocks.Q8_0)
         {
-            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
-            Vector256<float> d1 = Vector256.Create(Fp16.ToFloat(x + Blocks.Q8_0) * Fp16.ToFloat(y + Blocks.Q8_0));
-            Vector256<int> p0 = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + 2)), Avx.LoadVector256((sbyte*)(y + 2)));
-            Vector256<int> p1 = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + Blocks.Q8_0 + 2)), Avx.LoadVector256((sbyte*)(y + Blocks.Q8_0 + 2)));
-            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
-            acc1 = Fma.MultiplyAdd(d1, Avx.ConvertToVector256Single(p1), acc1);
+            Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
+            Vector256<int> p = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + 2)), Avx.LoadVector256((sbyte*)(y + 2)));
+            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(p), acc);
         }
-        if (b < nb)
-        {
-            Vector256<float> d0 = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
-            Vector256<int> p0 = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + 2)), Avx.LoadVector256((sbyte*)(y + 2)));
-            acc0 = Fma.MultiplyAdd(d0, Avx.ConvertToVector256Single(p0), acc0);
-        }
-        return Avx2Helpers.HorizontalSum(Avx.Add(acc0, acc1));
+        return Avx2Helpers.HorizontalSum(acc);
     }
 
     public static float Q4_1(byte* x, byte* y, int n)
