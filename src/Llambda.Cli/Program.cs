@@ -5,7 +5,9 @@ using Llambda.Cli.Commands;
 var root = new RootCommand("Llambda: serverless-first LLM inference in pure C#. Runs GGUF models on CPU.")
 {
     InspectCommand.Create(),
+    PullCommand.Create(),
     GenerateCommand.Create(),
+    ChatCommand.Create(),
 };
 
 // Our handler, not the library's: users get one clear line, never a stack trace.
