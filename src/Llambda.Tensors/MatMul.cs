@@ -47,7 +47,7 @@ public static unsafe class MatMul
     {
         var job = new Job
         {
-            Kernel = VecDot.GetKernel(w.Type),
+            Kernel = VecDot.GetKernel(w.Type, batch: n >= 2),
             W = w.Data,
             RowBytes = w.RowBytes,
             Rows = w.Rows,

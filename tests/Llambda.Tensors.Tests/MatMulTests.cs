@@ -54,10 +54,17 @@ public unsafe class MatMulTests
             var w = new WeightMatrix(type, rows, cols, p);
             MatMul.MatMulBatch(w, x, n, y, pool);
             var yt = new float[rows];
+            // llama.cpp sums F16/BF16 batches with llamafile's tinyBLAS (one FMA chain) but single columns with
+            // vec_dot (four chains): the two agree to float rounding, not bit for bit
+            bool sameKernel = type is not (GgmlType.F16 or GgmlType.BF16);
             for (int t = 0; t < n; t++)
             {
                 MatMul.MatVec(w, x.AsSpan(t * cols, cols), yt, null);
-                Assert.Equal(yt, y.AsSpan(t * rows, rows).ToArray());
+                float[] yb = y.AsSpan(t * rows, rows).ToArray();
+                if (sameKernel) Assert.Equal(yt, yb);
+                else
+                    for (int r = 0; r < rows; r++)
+                        Assert.True(Math.Abs(yt[r] - yb[r]) <= 1e-5f * (1 + Math.Abs(yt[r])), $"row {r}: {yt[r]} vs {yb[r]}");
             }
         }
     }

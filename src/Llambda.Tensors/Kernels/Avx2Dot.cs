@@ -30,6 +30,8 @@ internal static unsafe class Avx2Dot
         return (float)(sum + tail);
     }
 
+    // ggml_vec_dot_f16 (AVX2/F16C, one column): four 8-lane FMA accumulators over blocks of 32, GGML_F32x8_REDUCE,
+    // the tail (n % 32) added one product at a time in double.
     public static float F16(ushort* x, float* y, int n)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -41,29 +43,48 @@ internal static unsafe class Avx2Dot
             a2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 16), Avx.LoadVector256(y + i + 16), a2);
             a3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 24), Avx.LoadVector256(y + i + 24), a3);
         }
-        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i), Avx.LoadVector256(y + i), a0);
-        float sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)));
-        double tail = 0;
-        for (; i < n; i++) tail += Fp16.ToFloat(x[i]) * y[i];
-        return (float)(sum + tail);
+        double sum = AttentionKernels.ReduceF32x8(a0, a1, a2, a3);
+        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * y[i];
+        return (float)sum;
     }
 
+    // llamafile tinyBLAS<8, __m256, __m256, ggml_fp16_t, ggml_fp16_t> (F16 weights, batch of 2+ columns): one 8-lane
+    // FMA chain over the row, then hsum; n must be a multiple of 8 (else llama.cpp falls back to vec_dot).
+    public static float F16Batch(ushort* x, float* y, int n)
+    {
+        if (n % 8 != 0) return F16(x, y, n);
+        Vector256<float> acc = default;
+        for (int i = 0; i < n; i += 8)
+            acc = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i), Avx.LoadVector256(y + i), acc);
+        return Avx2Helpers.HorizontalSum(acc);
+    }
+
+    // ggml_vec_dot_bf16 (AVX2, one column): four accumulators c1..c4 of mul+add over blocks of 32, combined as
+    // (c1 + c3) + (c2 + c4), hsum_float_8; the tail in double.
     public static float BF16(ushort* x, float* y, int n)
     {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> c1 = default, c2 = default, c3 = default, c4 = default;
         int i = 0;
         for (; i + 32 <= n; i += 32)
         {
-            a0 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
-            a1 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 8)), Avx.LoadVector256(y + i + 8), a1);
-            a2 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 16)), Avx.LoadVector256(y + i + 16), a2);
-            a3 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 24)), Avx.LoadVector256(y + i + 24), a3);
+            c1 = Avx.Add(Avx.Multiply(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i)), c1);
+            c2 = Avx.Add(Avx.Multiply(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 8)), Avx.LoadVector256(y + i + 8)), c2);
+            c3 = Avx.Add(Avx.Multiply(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 16)), Avx.LoadVector256(y + i + 16)), c3);
+            c4 = Avx.Add(Avx.Multiply(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 24)), Avx.LoadVector256(y + i + 24)), c4);
         }
-        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), a0);
-        float sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)));
-        double tail = 0;
-        for (; i < n; i++) tail += Fp16.BF16ToFloat(x[i]) * y[i];
-        return (float)(sum + tail);
+        double sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(c1, c3), Avx.Add(c2, c4)));
+        for (; i < n; i++) sum += Fp16.BF16ToFloat(x[i]) * y[i];
+        return (float)sum;
+    }
+
+    // llamafile tinyBLAS<8, __m256, __m256, ggml_bf16_t, ggml_bf16_t> (batch of 2+ columns): one FMA chain, hsum.
+    public static float BF16Batch(ushort* x, float* y, int n)
+    {
+        if (n % 8 != 0) return BF16(x, y, n);
+        Vector256<float> acc = default;
+        for (int i = 0; i < n; i += 8)
+            acc = Fma.MultiplyAdd(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i), acc);
+        return Avx2Helpers.HorizontalSum(acc);
     }
 
     // ggml_vec_dot_q4_0_q8_0 (AVX2): one 8-lane accumulator, acc = fma(d_x*d_y, block int sums, acc), then hsum_float_8.
@@ -164,22 +185,24 @@ internal static unsafe class Avx2Dot
     private static Vector256<short> TwoScales(int lo, int hi) =>
         Vector256.Create(Vector128.Create((short)lo), Vector128.Create((short)hi));
 
+    // ggml_vec_dot_q2_K_q8_K (AVX2): per super-block, first acc = fma(-y.d*dmin, mins·bsums (8 lanes), acc), then
+    // acc = fma(y.d*d, scaled integer sums, acc); hsum_float_8 at the end.
     public static float Q2_K(byte* x, byte* y, int n)
     {
         int nb = n / 256;
         Vector256<float> acc = default;
-        float mins = 0;
         Vector256<byte> m3 = Vector256.Create((byte)3);
         for (int b = 0; b < nb; b++, x += Blocks.Q2_K, y += Blocks.Q8_K)
         {
             byte* sc = x;
             sbyte* q8 = (sbyte*)(y + 4);
-            short* bsums = (short*)(y + 260);
-            int summs = 0;
-            for (int j = 0; j < 16; j++) summs += bsums[j] * (sc[j] >> 4);
             float yd = *(float*)y;
             float dall = yd * Fp16.ToFloat(x + 80);
-            float dmin = yd * Fp16.ToFloat(x + 82);
+            float dmin = -yd * Fp16.ToFloat(x + 82);
+            Vector128<byte> minsAndScales = Sse2.LoadVector128(sc);
+            Vector128<byte> mins8 = Sse2.And(Sse2.ShiftRightLogical(minsAndScales.AsUInt16(), 4).AsByte(), Vector128.Create((byte)0xF));
+            Vector256<int> prod = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(mins8), Avx.LoadVector256((short*)(y + 260)));
+            acc = Fma.MultiplyAdd(Vector256.Create(dmin), Avx.ConvertToVector256Single(prod), acc);
             Vector256<int> sumi = default;
             for (int half = 0; half < 2; half++)
             {
@@ -194,9 +217,8 @@ internal static unsafe class Avx2Dot
                 }
             }
             acc = Fma.MultiplyAdd(Vector256.Create(dall), Avx.ConvertToVector256Single(sumi), acc);
-            mins += dmin * summs;
         }
-        return Avx2Helpers.HorizontalSum(acc) - mins;
+        return Avx2Helpers.HorizontalSum(acc);
     }
 
     public static float Q3_K(byte* x, byte* y, int n)
@@ -271,7 +293,7 @@ internal static unsafe class Avx2Dot
     {
         int nb = n / 256;
         Vector256<float> acc = default;
-        Vector128<float> accMins = default;
+        float summs = 0;
         Vector256<byte> b10 = Vector256.Create((byte)0x10);
         for (int b = 0; b < nb; b++, x += Blocks.Q5_K, y += Blocks.Q8_K)
         {
@@ -280,6 +302,9 @@ internal static unsafe class Avx2Dot
             Vector128<short> mins16 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minsPacked).AsByte());
             Vector256<short> bsums = Avx.LoadVector256((short*)(y + 260));
             Vector128<int> prod = Sse2.MultiplyAddAdjacent(mins16, Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper()));
+            // ggml: summs += dmin * hsum(prod), dmin = -y.d * fp16(x.dmin), in scalar float
+            Vector128<int> h = Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(prod, Vector128<int>.Zero), Vector128<int>.Zero);
+            summs += -*(float*)y * Fp16.ToFloat(x + 2) * h.ToScalar();
             Vector256<byte> hbits = Avx.LoadVector256(x + 16);
             byte* q5 = x + 48;
             sbyte* q8 = (sbyte*)(y + 4);
@@ -298,12 +323,9 @@ internal static unsafe class Avx2Dot
                 sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)(byte)(scales >> (16 * j + 8)))));
             }
             float yd = *(float*)y;
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.ToFloat(x) * yd), Avx.ConvertToVector256Single(sumi), acc);
-            accMins = Fma.MultiplyAdd(Vector128.Create(Fp16.ToFloat(x + 2) * yd), Sse2.ConvertToVector128Single(prod), accMins);
+            acc = Fma.MultiplyAdd(Vector256.Create(yd * Fp16.ToFloat(x)), Avx.ConvertToVector256Single(sumi), acc);
         }
-        accMins = Sse.Add(accMins, Sse.MoveHighToLow(accMins, accMins));
-        accMins = Sse.AddScalar(accMins, Sse3.MoveHighAndDuplicate(accMins));
-        return Avx2Helpers.HorizontalSum(acc) - accMins.ToScalar();
+        return Avx2Helpers.HorizontalSum(acc) + summs;
     }
 
     public static float Q6_K(byte* x, byte* y, int n)
