@@ -8,6 +8,7 @@ var root = new RootCommand("Llambda: serverless-first LLM inference in pure C#. 
     PullCommand.Create(),
     GenerateCommand.Create(),
     ChatCommand.Create(),
+    ServeCommand.Create(),
 };
 
 // Our handler, not the library's: users get one clear line, never a stack trace.
