@@ -175,12 +175,12 @@ public class EngineTests
 
     // ---------------------------------------------------------------- limits
 
+    // The limits are counted (steps, characters, depth), not timed, so these hold on any machine; that the count
+    // is reached quickly follows from the bounds themselves (no test asserts wall-clock time).
     private static void FailsFast(string source, string messagePart, JinjaOptions? options = null)
     {
-        var sw = Stopwatch.StartNew();
         var ex = RenderFails(source, TemplateErrorKind.Limit, options);
         Assert.Contains(messagePart, ex.Message);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
     }
 
     [Fact]
@@ -235,17 +235,5 @@ public class EngineTests
         var (template, vars) = LoadReferenceCase("Qwen-Qwen2.5-7B-Instruct", "e_tool_call");
         string expected = template.Render(vars);
         Parallel.For(0, 64, _ => Assert.Equal(expected, template.Render(vars)));
-    }
-
-    [Fact]
-    public void RenderingATypicalTemplateTakesWellUnderAMillisecond()
-    {
-        var (template, vars) = LoadReferenceCase("Qwen-Qwen3-0.6B", "c_multi_turn");
-        for (int i = 0; i < 200; i++) template.Render(vars);
-        const int n = 2000;
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < n; i++) template.Render(vars);
-        double microseconds = sw.Elapsed.TotalMicroseconds / n;
-        Assert.True(microseconds < 1000, $"{microseconds:F1} µs per render");
     }
 }
