@@ -9,6 +9,8 @@ var root = new RootCommand("Llambda: serverless-first LLM inference in pure C#. 
     GenerateCommand.Create(),
     ChatCommand.Create(),
     ServeCommand.Create(),
+    LambdaCommand.Create(),
+    PackageCommand.Create(),
 };
 
 // Our handler, not the library's: users get one clear line, never a stack trace.
