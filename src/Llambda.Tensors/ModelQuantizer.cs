@@ -96,7 +96,7 @@ public static class ModelQuantizer
                 if (target != tensor.Type)
                 {
                     if (tensor.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16) && !allowRequantize)
-                        throw new InvalidOperationException(
+                        throw new NotSupportedException(
                             $"Tensor '{tensor.Name}' is already {tensor.Type}: requantizing loses accuracy twice, so it is off unless you pass --allow-requantize (better: start from the F16/F32 model).");
                     if (!Dequantize.IsSupported(tensor.Type))
                         throw new NotSupportedException($"Tensor '{tensor.Name}' has type {tensor.Type}, which cannot be dequantized here.");
@@ -179,7 +179,7 @@ public static class ModelQuantizer
                 GgmlType.Q4_K => GgmlType.Q5_0,
                 GgmlType.Q5_K => GgmlType.Q5_1,
                 GgmlType.Q6_K => GgmlType.Q8_0,
-                _ => throw new InvalidOperationException(
+                _ => throw new NotSupportedException(
                     $"Tensor '{name}' has rows of {tensor.RowLength} values, not a multiple of the {GgmlTypeInfo.BlockSize(type)}-value {type} block."),
             };
             if (tensor.RowLength % GgmlTypeInfo.BlockSize(type) != 0) type = GgmlType.F16;
