@@ -20,7 +20,9 @@ public static class Ops
         int n = x.Length;
         CheckOut(n, y);
         if (!weight.IsEmpty && weight.Length != n) throw new ArgumentException("Weight length differs from x.", nameof(weight));
-        double sum = SumOfSquaresDouble(x);
+        // ggml_compute_forward_rms_norm_f32: float squares summed one by one in double
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += x[i] * x[i];
         float mean = (float)(sum / n);
         float scale = 1.0f / MathF.Sqrt(mean + eps);
         TensorPrimitives.Multiply(x, scale, y[..n]);
