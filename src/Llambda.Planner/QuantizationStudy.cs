@@ -31,7 +31,7 @@ public sealed record StudyRow(string Type, long FileBytes, double BitsPerWeight,
 }
 
 public sealed record StudyResult(string Model, string TextName, int TextTokens, int ContextLength, int Chunks, int Threads,
-    IReadOnlyList<StudyRow> Rows);
+    IReadOnlyList<StudyRow> Rows, IReadOnlyList<string> Skipped);
 
 /// <summary>
 /// The quantization study: quantizes an F32/F16/BF16 model to each type and measures, for each, the file size,
@@ -54,6 +54,7 @@ public static class QuantizationStudy
         Directory.CreateDirectory(work);
 
         var rows = new List<StudyRow>();
+        var skipped = new List<string>();
         int tokens = 0, chunks = 0, threads = 0;
         try
         {
@@ -62,7 +63,17 @@ public static class QuantizationStudy
             foreach (var recipe in recipes)
             {
                 string output = Path.Combine(work, $"{Path.GetFileNameWithoutExtension(modelPath)}-{recipe.Name}.gguf");
-                ModelQuantizer.Quantize(modelPath, output, recipe, new ModelQuantizerOptions { Threads = options.Threads });
+                try
+                {
+                    ModelQuantizer.Quantize(modelPath, output, recipe, new ModelQuantizerOptions { Threads = options.Threads });
+                }
+                catch (NotSupportedException e)
+                {
+                    // llama.cpp refuses the same tensors (e.g. rows of 172 values cannot be 32-value blocks): report, go on.
+                    skipped.Add($"{recipe.Name}: {e.Message}");
+                    log?.Invoke($"study: {recipe.Name} skipped: {e.Message}");
+                    continue;
+                }
                 rows.Add(Measure(recipe.Name, output, text, options, ref tokens, ref chunks, ref threads));
                 log?.Invoke(Describe(rows[^1]));
                 if (!options.KeepFiles) File.Delete(output);
@@ -72,7 +83,7 @@ public static class QuantizationStudy
         {
             if (!options.KeepFiles && options.WorkDirectory == null) Directory.Delete(work, recursive: true);
         }
-        return new StudyResult(Path.GetFileName(modelPath), textName, tokens, options.ContextLength, chunks, threads, rows);
+        return new StudyResult(Path.GetFileName(modelPath), textName, tokens, options.ContextLength, chunks, threads, rows, skipped);
     }
 
     private static string SourceType(string path)
@@ -155,6 +166,7 @@ public static class QuantizationStudy
                 $"{r.PrefillTokensPerSecond:F1} | {r.DecodeTokensPerSecond:F1} | {r.Perplexity:F4} ± {r.PerplexityUncertainty:F4} | {(r == baseline ? "–" : r.PerplexityChange(baseline).ToString("+0.00%;-0.00%", inv))} |");
         }
         sb.AppendLine();
+        foreach (string s in study.Skipped) sb.AppendLine(inv, $"Not produced: {s}").AppendLine();
         if (svgFileName != null) sb.AppendLine(inv, $"![size vs perplexity vs speed]({svgFileName})");
         return sb.ToString();
     }
