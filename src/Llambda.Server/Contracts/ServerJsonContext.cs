@@ -43,9 +43,12 @@ internal sealed partial class ServerJsonContext : JsonSerializerContext
     /// <c>'temperature'</c> rather than <c>\u0027temperature\u0027</c> and non-ASCII text stays as is. Safe because
     /// responses are JSON documents, never embedded in HTML.
     /// </summary>
-    public static ServerJsonContext Wire { get; } = new(new JsonSerializerOptions(Default.Options)
+    public static ServerJsonContext Wire => s_wire ??= new(new JsonSerializerOptions(Default.Options)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         TypeInfoResolver = null,
     });
+
+    // Lazy, not a static initializer: the generated partial's static fields may not be initialized yet at that point.
+    private static ServerJsonContext? s_wire;
 }
