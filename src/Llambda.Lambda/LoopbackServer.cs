@@ -32,7 +32,14 @@ public sealed class LoopbackServer : IAsyncDisposable
     {
         _server = server;
         BaseAddress = address;
-        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AutomaticDecompression = System.Net.DecompressionMethods.None })
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            // A response abandoned at the deadline must close its connection, not be drained (for up to 2 s, by
+            // default) while the server keeps generating: closing is what tells the server to stop and free the slot.
+            MaxResponseDrainSize = 0,
+        })
         {
             BaseAddress = address,
             // Deadlines are enforced per request by the caller's cancellation token.

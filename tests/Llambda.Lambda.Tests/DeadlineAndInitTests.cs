@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Llambda.Inference;
+
+namespace Llambda.Lambda.Tests;
+
+/// <summary>
+/// Deadlines and the init phase, against the Runtime API test server written from the published document (which,
+/// unlike @vercel/fun, sends real <c>Lambda-Runtime-Deadline-Ms</c> values).
+/// </summary>
+[Collection("runtime")]
+public class DeadlineAndInitTests(RuntimeHost host)
+{
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
+
+    [Fact]
+    public async Task Two_second_deadline_returns_a_partial_answer_before_it()
+    {
+        // Without a deadline this would run until 32768 tokens: far past two seconds.
+        var clock = Stopwatch.StartNew();
+        RecordedResult result = await host.InvokeAsync(new Dictionary<string, object> { ["prompt"] = "Once upon a time", ["n-generate"] = -1, ["ignore_eos"] = true }, TimeSpan.FromSeconds(2));
+        Assert.Equal("response", result.Kind);
+        Assert.True(result.CompletedAt < result.Deadline, $"answered {(result.CompletedAt - result.Deadline!.Value).TotalMilliseconds:F0} ms after the deadline");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        var json = Json(result.BodyText);
+        Assert.Equal("deadline", json.GetProperty("finish_reason").GetString());
+        Assert.True(json.GetProperty("usage").GetProperty("completion_tokens").GetInt32() > 10);
+        Assert.False(string.IsNullOrEmpty(json.GetProperty("text").GetString()));
+    }
+
+    [Fact]
+    public async Task Streamed_generation_ends_at_the_deadline_with_the_finish_reason_in_the_last_line()
+    {
+        RecordedResult result = await host.InvokeAsync(new Dictionary<string, object> { ["prompt"] = "Once upon a time", ["n-generate"] = -1, ["ignore_eos"] = true, ["stream"] = true }, TimeSpan.FromSeconds(2));
+        Assert.True(result.CompletedAt < result.Deadline);
+        string[] lines = result.BodyText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("deadline", Json(lines[^1]).GetProperty("finish_reason").GetString());
+        Assert.True(lines.Length > 10);
+        Assert.Empty(result.Trailers);
+    }
+
+    [Fact]
+    public async Task Function_url_stream_is_cut_at_the_deadline_and_a_buffered_route_answers_504()
+    {
+        var body = new { prompt = "Once upon a time", max_tokens = 30000, ignore_eos = true, stream = true };
+        RecordedResult streamed = await host.InvokeAsync(SampleEvents.FunctionUrl("POST", "/v1/completions", body), TimeSpan.FromSeconds(2));
+        Assert.True(streamed.CompletedAt < streamed.Deadline);
+        var (prelude, sse) = RuntimeApiClientTests.SplitPrelude(streamed.Body);
+        Assert.Equal(200, prelude.GetProperty("statusCode").GetInt32());
+        Assert.StartsWith("data: ", sse);
+
+        RecordedResult buffered = await host.InvokeAsync(SampleEvents.HttpApi("POST", "/v1/completions", body with { stream = false }), TimeSpan.FromSeconds(2));
+        Assert.True(buffered.CompletedAt < buffered.Deadline);
+        var json = Json(buffered.BodyText);
+        Assert.Equal(504, json.GetProperty("statusCode").GetInt32());
+        Assert.Equal("deadline", Json(json.GetProperty("body").GetString()!).GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Model_that_cannot_load_is_an_init_error()
+    {
+        await using var api = await RuntimeApiDocumentServer.StartAsync();
+        var log = new StringWriter();
+        int code = await LambdaHost.RunAsync(new LambdaOptions { RuntimeApi = api.Endpoint, Model = "/nonexistent/missing.gguf" }, log: log)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, code);
+        RecordedResult error = await api.InitError.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("/2018-06-01/runtime/init/error", error.Path);
+        Assert.Equal("Llambda.ModelLoadFailed", error.Header("Lambda-Runtime-Function-Error-Type"));
+        Assert.Contains("missing.gguf", Json(error.BodyText).GetProperty("errorMessage").GetString());
+        Assert.Equal(0, api.NextCalls);
+    }
+
+    [Fact]
+    public async Task Load_longer_than_the_init_budget_continues_into_the_first_invocation()
+    {
+        await using var api = await RuntimeApiDocumentServer.StartAsync();
+        var loaded = new TaskCompletionSource<DateTimeOffset>();
+        LoadedModel SlowLoad()
+        {
+            Thread.Sleep(1500); // a download or a large file: longer than the init budget below
+            var model = LoadedModel.Load(RuntimeHost.ModelPath, new ModelOptions { Threads = 1 });
+            loaded.SetResult(DateTimeOffset.UtcNow);
+            return model;
+        }
+
+        using var stop = new CancellationTokenSource();
+        var log = new StringWriter();
+        var options = new LambdaOptions { RuntimeApi = api.Endpoint, InitBudget = TimeSpan.FromMilliseconds(200) };
+        Task<int> running = Task.Run(() => LambdaHost.RunAsync(options, SlowLoad, TextWriter.Synchronized(log), stop.Token));
+
+        // The first event is queued at once; the runtime has ended init (asked for it) before the model is loaded.
+        RecordedResult result = await api.InvokeAsync("""{"prompt": "Once", "n-generate": 4}""", TimeSpan.FromSeconds(30)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(api.FirstNextAt < await loaded.Task, $"init waited for the whole load: first next {api.FirstNextAt:HH:mm:ss.fff}, loaded {loaded.Task.Result:HH:mm:ss.fff}\n{log}");
+        Assert.Equal("response", result.Kind);
+        Assert.Equal(4, Json(result.BodyText).GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Contains("still loading", log.ToString());
+
+        stop.Cancel();
+        Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}
