@@ -18,14 +18,17 @@ internal static class BenchCommand
         var generate = new Option<int>("--n-gen", "-n") { Description = "Tokens for the decode test (0: skip).", DefaultValueFactory = _ => 128 };
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Repetitions of each test (the median is reported).", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var tokenizer = new Option<bool>("--tokenizer") { Description = "Instead: encode 1 MB of mixed text with the model's tokenizer (median of the repetitions)." };
         var command = new Command("bench", "Measure prefill and decode speed, load time, peak memory and bandwidth use.");
         model.AddTo(command);
         command.Add(prompt);
         command.Add(generate);
         command.Add(repetitions);
         command.Add(json);
+        command.Add(tokenizer);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(tokenizer)) return BenchTokenizer(model, parse, Math.Max(1, parse.GetValue(repetitions)));
             var options = new BenchmarkOptions
             {
                 PromptTokens = parse.GetValue(prompt),
@@ -42,6 +45,20 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Tokenizer throughput on 1 MB of mixed text (prose, code, numbers, CJK, emoji), median of the runs.</summary>
+    private static int BenchTokenizer(ModelOptionsBinder model, ParseResult parse, int repetitions)
+    {
+        string path = Llambda.Provisioning.ModelLocator.FromEnvironment().Resolve(parse.GetValue(model.Model));
+        var t = Llambda.Tokenizers.Tokenizer.FromGguf(path);
+        Llambda.Tokenizers.TokenizerBenchmark.Run(t, 0.1); // warm-up
+        var runs = Enumerable.Range(0, repetitions).Select(_ => Llambda.Tokenizers.TokenizerBenchmark.Run(t, 1.0)).ToList();
+        var rate = Rate.Of(runs.Select(r => r.TokensPerSecond).ToList());
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "tokenizer of {0}: 1 MB mixed text -> {1} tokens; encode {2:F0} ± {3:F0} tokens/s ({4:F2} MB/s); decode {5:F0} ms",
+            Path.GetFileName(path), runs[0].Tokens, rate.Median, rate.StandardDeviation, runs[0].Bytes / 1e6 * rate.Median / runs[0].Tokens, runs.Min(r => r.DecodeTime.TotalMilliseconds)));
+        return 0;
     }
 
     private static void WriteTable(BenchmarkReport r)
