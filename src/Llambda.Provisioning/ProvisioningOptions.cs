@@ -44,6 +44,13 @@ public sealed class ProvisioningOptions
     /// <summary>Hugging Face token sent as a bearer token; default <c>HF_TOKEN</c>.</summary>
     public string? HuggingFaceToken { get; set; }
 
+    /// <summary>
+    /// Compute the sha256 of downloads that are not pinned (a pinned one is always checked). On by default so the
+    /// summary can print a digest to pin; turn it off where sha256 is the bottleneck (one core hashes about
+    /// 250 MB/s without SHA extensions, slower than a parallel pull from S3 into a large Lambda).
+    /// </summary>
+    public bool ComputeDigest { get; set; } = true;
+
     /// <summary>Pretend the cache's disk has this many free bytes (tests of the disk-space check).</summary>
     public long? AvailableBytesOverride { get; set; }
 

@@ -11,9 +11,9 @@ namespace Llambda.Provisioning;
 /// <summary>What a finished download produced.</summary>
 /// <param name="Length">The file's size.</param>
 /// <param name="BytesFetched">Bytes fetched by this run (less than <paramref name="Length"/> after a resume).</param>
-/// <param name="Sha256">The file's digest, lowercase hex.</param>
+/// <param name="Sha256">The file's digest, lowercase hex (null when not pinned and <see cref="ProvisioningOptions.ComputeDigest"/> is off).</param>
 /// <param name="Parallel">False when the server had no range support and the file came in one stream.</param>
-public sealed record DownloadResult(long Length, long BytesFetched, string Sha256, TimeSpan Elapsed, bool Parallel);
+public sealed record DownloadResult(long Length, long BytesFetched, string? Sha256, TimeSpan Elapsed, bool Parallel);
 
 /// <summary>
 /// Fetches one remote file into a cache entry's <c>.partial</c> file: parallel ranged GETs (N parts of a fixed
@@ -73,14 +73,15 @@ public sealed class RangedDownloader
         {
             info = await _retry.ExecuteAsync(ct => new ValueTask<RemoteFileInfo>(source.ProbeAsync(ct)), cancellationToken).ConfigureAwait(false);
             var progress = new ProgressReporter(source.Description, info.Length, _options.Progress, clock);
-            (string sha256, long fetched, bool parallel) = info.SupportsRanges && info.Length is long length
-                ? await DownloadRangesAsync(source, entry, info, length, progress, cancellationToken).ConfigureAwait(false)
-                : await DownloadStreamAsync(source, entry, info, progress, cancellationToken).ConfigureAwait(false);
+            bool hash = expectedSha256 is not null || _options.ComputeDigest;
+            (string? sha256, long fetched, bool parallel) = info.SupportsRanges && info.Length is long length
+                ? await DownloadRangesAsync(source, entry, info, length, hash, progress, cancellationToken).ConfigureAwait(false)
+                : await DownloadStreamAsync(source, entry, info, hash, progress, cancellationToken).ConfigureAwait(false);
 
             if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
             {
                 entry.DeletePartial();
-                throw new ModelDigestMismatchException(source.Description, expectedSha256, sha256);
+                throw new ModelDigestMismatchException(source.Description, expectedSha256, sha256!);
             }
             File.Move(entry.PartialPath, entry.FilePath, overwrite: true);
             File.Delete(entry.StatePath);
@@ -107,8 +108,8 @@ public sealed class RangedDownloader
         }
     }
 
-    private async Task<(string Sha256, long Fetched, bool Parallel)> DownloadRangesAsync(
-        ModelSource source, CacheEntry entry, RemoteFileInfo info, long length, ProgressReporter progress, CancellationToken cancellationToken)
+    private async Task<(string? Sha256, long Fetched, bool Parallel)> DownloadRangesAsync(
+        ModelSource source, CacheEntry entry, RemoteFileInfo info, long length, bool hash, ProgressReporter progress, CancellationToken cancellationToken)
     {
         info.Body?.Dispose();
 
@@ -133,7 +134,7 @@ public sealed class RangedDownloader
 
         var landed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<string> hashing = HashPrefixAsync(file, length, done, landed.Reader, stop.Token);
+        Task<string?> hashing = hash ? HashPrefixAsync(file, length, done, landed.Reader, stop.Token) : Task.FromResult<string?>(null);
         Task saving = SaveStatePeriodicallyAsync(entry, source.Description, length, info.ETag, done, stop.Token);
         Task reporting = progress.RunAsync(stop.Token);
         try
@@ -215,7 +216,7 @@ public sealed class RangedDownloader
     }
 
     /// <summary>Feeds sha256 with the file's contiguous prefix as it grows, reading back what the parts wrote.</summary>
-    private static async Task<string> HashPrefixAsync(SafeFileHandle file, long length, ByteRangeSet done, ChannelReader<bool> landed, CancellationToken cancellationToken)
+    private static async Task<string?> HashPrefixAsync(SafeFileHandle file, long length, ByteRangeSet done, ChannelReader<bool> landed, CancellationToken cancellationToken)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(4 << 20);
@@ -260,8 +261,8 @@ public sealed class RangedDownloader
     }
 
     /// <summary>For servers without range support: one GET of the whole file, hashed as it streams; a drop restarts it from byte 0.</summary>
-    private async Task<(string Sha256, long Fetched, bool Parallel)> DownloadStreamAsync(
-        ModelSource source, CacheEntry entry, RemoteFileInfo info, ProgressReporter progress, CancellationToken cancellationToken)
+    private async Task<(string? Sha256, long Fetched, bool Parallel)> DownloadStreamAsync(
+        ModelSource source, CacheEntry entry, RemoteFileInfo info, bool hash, ProgressReporter progress, CancellationToken cancellationToken)
     {
         entry.DeletePartial(); // nothing to resume from without ranges
         _options.Log?.Invoke($"{source.Description} does not support byte ranges: downloading in one stream");
@@ -288,14 +289,14 @@ public sealed class RangedDownloader
                     int read;
                     while ((read = await ReadChunkAsync(body, buffer, source, ct).ConfigureAwait(false)) > 0)
                     {
-                        sha.AppendData(buffer, 0, read);
+                        if (hash) sha.AppendData(buffer, 0, read);
                         await output.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
                         written += read;
                         progress.Add(read);
                     }
                     if (info.Length is long expected && written != expected)
                         throw new ModelDownloadException($"GET {source.Description}: the connection closed at byte {written:N0} of {expected:N0}.") { IsTransient = true };
-                    return (Convert.ToHexStringLower(sha.GetHashAndReset()), written, false);
+                    return (hash ? Convert.ToHexStringLower(sha.GetHashAndReset()) : null, written, false);
                 }
             }, cancellationToken).ConfigureAwait(false);
         }

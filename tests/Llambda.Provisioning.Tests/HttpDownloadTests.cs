@@ -232,6 +232,18 @@ public class HttpDownloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DigestCanBeSkippedOnlyWhenNotPinned()
+    {
+        var result = await ModelProvider.PullAsync(_url, Options(o => o.ComputeDigest = false));
+        Assert.Null(result.Download!.Sha256);
+        Assert.Equal(_model, await File.ReadAllBytesAsync(result.Path));
+
+        _server.CorruptOffset = 5;
+        await Assert.ThrowsAsync<ModelDigestMismatchException>(() =>
+            ModelProvider.PullAsync($"{_url}#sha256={Payload.Sha256(_model)}", Options(o => o.ComputeDigest = false)));
+    }
+
+    [Fact]
     public async Task OneStreamAndOddSizesWork()
     {
         byte[] odd = Payload.Random(PartSize * 2 + 17, seed: 5);

@@ -19,9 +19,10 @@ internal static class PullCommand
         var parts = new Option<int>("--parts") { Description = "Parallel ranged GETs.", DefaultValueFactory = _ => 8 };
         var partSize = new Option<int>("--part-size") { Description = "Size of each ranged GET, in MiB.", DefaultValueFactory = _ => 16 };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the model's local path." };
+        var noDigest = new Option<bool>("--no-digest") { Description = "Skip the sha256 of an unpinned download (faster where hashing is the bottleneck; pinned ones are always checked)." };
         var command = new Command("pull", "Download a model (HTTPS, S3, Hugging Face) into the local cache, verified and resumable.")
         {
-            reference, cacheDir, parts, partSize, quiet,
+            reference, cacheDir, parts, partSize, quiet, noDigest,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -31,6 +32,7 @@ internal static class PullCommand
                 CacheDirectory = parse.GetValue(cacheDir),
                 ParallelStreams = parse.GetValue(parts),
                 PartSize = (long)parse.GetValue(partSize) << 20,
+                ComputeDigest = !parse.GetValue(noDigest),
                 Log = parse.GetValue(quiet) ? null : message => Console.Error.WriteLine(message),
             };
             string text = parse.GetValue(reference)!;
@@ -86,7 +88,7 @@ internal static class PullCommand
         string resumed = d.BytesFetched < d.Length ? $", {InspectCommand.Bytes(d.Length - d.BytesFetched)} resumed from an earlier run" : "";
         string streams = d.Parallel ? "" : ", one stream (no range support)";
         return string.Create(inv, $"pulled {r.Reference.Location}: {InspectCommand.Bytes(d.Length)} in {seconds:0.00} s ") +
-               string.Create(inv, $"({(seconds > 0 ? d.BytesFetched / 1e6 / seconds : 0):0.0} MB/s{resumed}{streams}), sha256 {d.Sha256}, at {r.Path}");
+               string.Create(inv, $"({(seconds > 0 ? d.BytesFetched / 1e6 / seconds : 0):0.0} MB/s{resumed}{streams}), {(d.Sha256 is null ? "" : $"sha256 {d.Sha256}, ")}at {r.Path}");
     }
 
     private static string Mb(long bytes) => (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture);
