@@ -45,7 +45,35 @@ public sealed unsafe class ModelWeights
     /// <summary>Bytes copied out of the map (small vectors as f32).</summary>
     public long CopiedBytes { get; private init; }
 
-    public static ModelWeights Bind(GgufFile file, ModelConfig c)
+    /// <summary>
+    /// The 8-row interleaved copies of the Q4_0/IQ4_NL/Q4_K matrices that llama.cpp repacks on AVX2 (null when none):
+    /// <see cref="RepackedWeights.Bytes"/> is the extra memory. Their mapped pages are not touched.
+    /// </summary>
+    public RepackedWeights? Repacked { get; private init; }
+
+    /// <summary>Bytes of native memory held by <see cref="Repacked"/>.</summary>
+    public long RepackedBytes => Repacked?.Bytes ?? 0;
+
+    /// <summary>
+    /// Binds the tensors of <paramref name="file"/>. Matrices llama.cpp repacks (<see cref="WeightMatrix.CanRepack"/>;
+    /// not the token embedding table, which is read by rows) get its accumulation order and, with AVX2, an interleaved
+    /// copy unless <paramref name="repack"/> is false (then they are multiplied in that order from the map, slower).
+    /// </summary>
+    public static ModelWeights Bind(GgufFile file, ModelConfig c, bool repack = true)
+    {
+        var repacked = new RepackedWeights();
+        SafeHandleReader? reader = repack && System.IO.File.Exists(file.Path) ? new SafeHandleReader(file.Path) : null;
+        try
+        {
+            return BindCore(file, c, repack, repacked, reader);
+        }
+        finally
+        {
+            reader?.Dispose();
+        }
+    }
+
+    private static ModelWeights BindCore(GgufFile file, ModelConfig c, bool repack, RepackedWeights repacked, SafeHandleReader? reader)
     {
         long copied = 0;
         float[] Vector(string name, int length)
@@ -64,7 +92,13 @@ public sealed unsafe class ModelWeights
         WeightMatrix Matrix(string name, int rows, int cols)
         {
             var t = file.FindTensor(name) ?? throw new ModelLoadException($"The model has no tensor '{name}'.");
-            return MatrixOf(t, rows, cols);
+            return Repacked(t, MatrixOf(t, rows, cols));
+        }
+        WeightMatrix Repacked(GgufTensorInfo t, WeightMatrix m)
+        {
+            if (!m.CanRepack) return m;
+            if (!repack) return new WeightMatrix(m.Type, m.Rows, m.Cols, m.Data) { RepackOrder = true };
+            return repacked.Repack(m, reader, file.DataOffset + t.Offset);
         }
         WeightMatrix MatrixOf(GgufTensorInfo t, int rows, int cols)
         {
@@ -79,7 +113,9 @@ public sealed unsafe class ModelWeights
         var embedding = file.FindTensor("token_embd.weight") ?? throw new ModelLoadException("The model has no tensor 'token_embd.weight'.");
         int vocab = c.VocabSize > 0 ? c.VocabSize : (int)embedding.RowCount;
         var embeddingMatrix = MatrixOf(embedding, vocab, dim);
-        var output = file.FindTensor("output.weight") is { } o ? MatrixOf(o, vocab, dim) : embeddingMatrix;
+        // tied embeddings: llama.cpp keeps token_embd in the plain buffer (it is read by rows), so the output
+        // product uses the vec_dot order
+        var output = file.FindTensor("output.weight") is { } o ? Repacked(o, MatrixOf(o, vocab, dim)) : embeddingMatrix;
 
         var layers = new LayerWeights[c.LayerCount];
         for (int i = 0; i < layers.Length; i++)
@@ -112,6 +148,7 @@ public sealed unsafe class ModelWeights
             Layers = layers,
             RopeFrequencyFactors = OptionalVector("rope_freqs.weight", c.RopeDimensionCount / 2),
             CopiedBytes = copied,
+            Repacked = repacked.Count > 0 ? repacked : null,
         };
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Llambda.Gguf;
+using Llambda.Tensors.Kernels;
 
 namespace Llambda.Tensors;
 
@@ -27,27 +28,39 @@ public static unsafe class MatMul
         if (x.Length < (long)n * w.Cols) throw new ArgumentException($"x holds {x.Length} values, {(long)n * w.Cols} needed.", nameof(x));
         if (y.Length < (long)n * w.Rows) throw new ArgumentException($"y holds {y.Length} values, {(long)n * w.Rows} needed.", nameof(y));
         if (w.Rows == 0) return;
-        int actBytes = VecDot.ActivationBytes(w.Type, w.Cols);
+        bool packed = w.IsPacked && KernelOptions.UseAvx2;
+        int actBytes = VecDot.ActivationBytes(w.Type, w.Cols) + (packed ? Interleaved.ActivationExtraBytes(w.Type, w.Cols) : 0);
         byte[] scratch = Scratch(checked(actBytes * n + 64));
         fixed (float* px = x)
         fixed (float* py = y)
         fixed (byte* ps = scratch)
         {
             byte* act = (byte*)(((nint)ps + 63) & ~(nint)63);
-            for (int t = 0; t < n; t++) VecDot.Prepare(w.Type, px + (long)t * w.Cols, act + (long)t * actBytes, w.Cols);
+            for (int t = 0; t < n; t++)
+            {
+                VecDot.Prepare(w.Type, px + (long)t * w.Cols, act + (long)t * actBytes, w.Cols);
+                if (packed) Interleaved.PrepareExtra(w.Type, act + (long)t * actBytes, w.Cols);
+            }
             MatMulPrepared(w, act, actBytes, n, py, pool);
         }
     }
 
     /// <summary>
     /// Product with activations already prepared by <see cref="VecDot.PrepareActivation"/> (n rows of
-    /// <paramref name="actStride"/> bytes), for callers that reuse one quantized input for several matrices.
+    /// <paramref name="actStride"/> bytes), for callers that reuse one quantized input for several matrices. For a
+    /// packed matrix (<see cref="WeightMatrix.IsPacked"/>) each row must also carry the extra bytes of
+    /// <see cref="Interleaved.PrepareExtra"/>.
     /// </summary>
-    public static void MatMulPrepared(WeightMatrix w, byte* act, int actStride, int n, float* y, WorkerPool? pool)
+    internal static void MatMulPrepared(WeightMatrix w, byte* act, int actStride, int n, float* y, WorkerPool? pool)
     {
+        bool packed = w.IsPacked && KernelOptions.UseAvx2;
         var job = new Job
         {
-            Kernel = VecDot.GetKernel(w.Type, batch: n >= 2),
+            Kernel = w.RepackOrder ? Interleaved.ScalarKernel(w.Type) : VecDot.GetKernel(w.Type, batch: n >= 2),
+            GroupKernel = packed ? Interleaved.GroupKernel(w.Type) : null,
+
+            Packed = packed ? w.Packed : null,
+            GroupBytes = packed ? Interleaved.GroupBytes(w.Type, w.Cols) : 0,
             W = w.Data,
             RowBytes = w.RowBytes,
             Rows = w.Rows,
@@ -64,8 +77,8 @@ public static unsafe class MatMul
             return;
         }
         // chunks of rows: enough for balance (about 8 per thread), a multiple of 4, not too small
-        int chunk = Math.Clamp(w.Rows / (threads * 8), 4, 512);
-        chunk = (chunk + 3) & ~3;
+        int chunk = Math.Clamp(w.Rows / (threads * 8), 8, 512);
+        chunk = (chunk + 7) & ~7;
         pool!.Run(ref job, w.Rows, chunk);
     }
 
@@ -85,6 +98,10 @@ public static unsafe class MatMul
     private struct Job : IParallelJob
     {
         public delegate*<byte*, byte*, int, float> Kernel;
+        public delegate*<byte*, byte*, int, float*, void> GroupKernel;
+
+        public byte* Packed;
+        public long GroupBytes;
         public byte* W;
         public long RowBytes;
         public int Rows, Cols;
@@ -98,6 +115,17 @@ public static unsafe class MatMul
         {
             var kernel = Kernel;
             int cols = Cols;
+            if (Packed != null)
+            {
+                // 8-row groups (start and end are multiples of 8: the row count is, and so is every chunk)
+                var group = GroupKernel;
+                for (int r = start; r < end; r += Interleaved.Rows)
+                {
+                    byte* g = Packed + (r / Interleaved.Rows) * GroupBytes;
+                    for (int t = 0; t < Tokens; t++) group(g, Act + (long)t * ActStride, cols, Y + (long)t * Rows + r);
+                }
+                return;
+            }
             if (Tokens == 1)
             {
                 byte* row = W + start * RowBytes;

@@ -24,15 +24,17 @@ public class GreedyParityTests(ITestOutputHelper output)
     /// </summary>
     private static readonly Dictionary<string, (float Worst, string Reason)> KnownExceptions = new()
     {
-        // Q4_0 and IQ4_NL weights are repacked by llama.cpp on AVX2 (q4_0_8x8 / iq4_nl_8x8, ggml_gemv/gemm_*_8x8 with
-        // interleaved activations); we still use the vec_dot / tinyBLAS order.
-        ["tinyllama-v0-Q4_0.gguf"] = (0.0488f, "Q4_0 repacked to 8x8 in llama.cpp (gemv/gemm order not mirrored)"),
-        ["synth-llama-gpt2-Q4_0.gguf"] = (0.0879f, "Q4_0 repacked to 8x8 in llama.cpp (gemv/gemm order not mirrored)"),
-        ["synth-llama-spm512-Q4_0.gguf"] = (0.0868f, "Q4_0 repacked to 8x8 in llama.cpp (gemv/gemm order not mirrored)"),
-        ["synth-llama-spm512-IQ4_NL.gguf"] = (0.0912f, "IQ4_NL repacked to 8x8 in llama.cpp (gemv/gemm order not mirrored)"),
-        // Q4_K is repacked to q4_K_8x8 on AVX2 (the 8x8 gemv/gemm with its separate mins chain is not mirrored)
-        ["synth-qwen2-gpt2-Q4_K_M.gguf"] = (0.595f, "Q4_K repacked to 8x8 in llama.cpp (not mirrored)"),
-        ["synth-llama-spm512-Q3_K_M.gguf"] = (0.111f, "contains Q4_K (repacked 8x8 in llama.cpp, not mirrored)"),
+        // Q4_0, IQ4_NL and Q4_K matrices use llama.cpp's repacked (8x8 gemv/gemm) order now: tinyllama-v0-Q4_0 is exact.
+        // These still flip at step 0 of one long prompt (prefill); the source is upstream of the matrix products (the same
+        // prompts flip in F16/BF16/Q6_K models, which are not repacked)
+        ["synth-llama-gpt2-Q4_0.gguf"] = (0.0371f, "one prompt flips at decode step 31; source not found"),
+        ["synth-llama-spm512-Q4_0.gguf"] = (0.0867f, "prefill of the 54/253-token prompts flips; source not found"),
+        ["synth-llama-spm512-IQ4_NL.gguf"] = (0.0732f, "prefill of the 253-token prompt flips; source not found"),
+        // Q4_K: llama.cpp's gemv order is mirrored (its token-by-token run reproduces our logits to 1e-6); its AVX2 gemm
+        // (4+ columns, prefill) order is not read yet and differs on the 30-token prompt
+        ["synth-llama-spm512-Q4_K_M.gguf"] = (0.152f, "Q4_K gemm (prefill, 4+ columns) order not mirrored"),
+        ["synth-qwen2-gpt2-Q4_K_M.gguf"] = (0.420f, "Q4_K gemm (prefill, 4+ columns) order not mirrored"),
+        ["synth-llama-spm512-Q3_K_M.gguf"] = (0.0795f, "contains Q4_K: gemm (prefill) order not mirrored"),
         // Q6_K / Q5_K dots follow ggml_vec_dot_q6_K/q5_K_q8_K (AVX2) and Q8_K follows quantize_row_q8_K_ref, yet some
         // prompts still diverge: the remaining difference is not found yet
         ["synth-llama-spm512-Q6_K.gguf"] = (0.110f, "unexplained Q6_K/Q8_K divergence on 3 of 4 prompts"),
