@@ -30,6 +30,6 @@ internal static class CliErrors
     }
 
     public static bool IsUserError(Exception e) => e is GgufFormatException or ModelLoadException or PromptTooLongException or FileNotFoundException or DirectoryNotFoundException
-        or UnauthorizedAccessException or InvalidDataException or KeyNotFoundException or NotSupportedException or ArgumentException
+        or UnauthorizedAccessException or FormatException or Llambda.Templates.TemplateException or InvalidDataException or KeyNotFoundException or NotSupportedException or ArgumentException
         or IOException;
 }

@@ -11,7 +11,7 @@ public static class CliRunner
 
     public static Result Run(params string[] args) => Run(args, stdin: null);
 
-    public static Result Run(string[] args, string? stdin, TimeSpan? timeout = null)
+    public static Result Run(string[] args, string? stdin, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -20,6 +20,7 @@ public static class CliRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         psi.ArgumentList.Add(DllPath);
         foreach (string a in args) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;

@@ -50,7 +50,7 @@ internal static class BenchCommand
     /// <summary>Tokenizer throughput on 1 MB of mixed text (prose, code, numbers, CJK, emoji), median of the runs.</summary>
     private static int BenchTokenizer(ModelOptionsBinder model, ParseResult parse, int repetitions)
     {
-        string path = Llambda.Provisioning.ModelLocator.FromEnvironment().Resolve(parse.GetValue(model.Model));
+        string path = ModelOptionsBinder.Resolve(parse.GetValue(model.Model));
         var t = Llambda.Tokenizers.Tokenizer.FromGguf(path);
         Llambda.Tokenizers.TokenizerBenchmark.Run(t, 0.1); // warm-up
         var runs = Enumerable.Range(0, repetitions).Select(_ => Llambda.Tokenizers.TokenizerBenchmark.Run(t, 1.0)).ToList();

@@ -17,7 +17,7 @@ internal static class InspectCommand
         var command = new Command("inspect", "Show a GGUF model's architecture, size, tokenizer and memory needs.") { model, json, ctx };
         command.SetAction(parse =>
         {
-            string path = ModelLocator.FromEnvironment().Resolve(parse.GetValue(model));
+            string path = ModelOptionsBinder.Resolve(parse.GetValue(model));
             using var file = GgufFile.Open(path);
             var summary = GgufModelSummary.FromFile(file);
             int context = parse.GetValue(ctx) ?? Math.Min(summary.ContextLength ?? 4096, 4096);

@@ -31,7 +31,7 @@ internal static class PlanCommand
         };
         command.SetAction(parse =>
         {
-            string path = ModelLocator.FromEnvironment().Resolve(parse.GetValue(model));
+            string path = ModelOptionsBinder.Resolve(parse.GetValue(model));
             var architecture = parse.GetValue(arch)?.ToLowerInvariant() switch
             {
                 "x86_64" or "x86" or "amd64" => LambdaArchitecture.X86_64,

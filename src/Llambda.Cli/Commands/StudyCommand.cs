@@ -28,7 +28,7 @@ internal static class StudyCommand
         };
         command.SetAction(parse =>
         {
-            string path = ModelLocator.FromEnvironment().Resolve(parse.GetValue(model));
+            string path = ModelOptionsBinder.Resolve(parse.GetValue(model));
             string textPath = parse.GetValue(file)!;
             if (!File.Exists(textPath)) throw new FileNotFoundException($"Text file not found: {textPath}", textPath);
             var recipes = (parse.GetValue(types) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
