@@ -144,8 +144,8 @@ internal static class MetricsMiddleware
             finally
             {
                 string route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-                int status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499
-                    : context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
+                // nginx's 499: the client closed the connection, whatever status line went out before.
+                int status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
                 metrics.RecordRequest(route, status);
             }
         });
