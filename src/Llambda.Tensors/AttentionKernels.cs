@@ -101,6 +101,7 @@ public static unsafe class AttentionKernels
         // acc[slot][d]: slot = p % 8 (tinyBLAS lane) or p % 32 (vec_dot_f32 accumulator j = slot / 8, lane slot % 8)
         float* acc = stackalloc float[slots * len];
         new Span<float>(acc, slots * len).Clear();
+        Vector256<float>* x = stackalloc Vector256<float>[8]; // reduction scratch, allocated once (not per output)
         for (int p = 0; p < positions; p++)
         {
             float* a = acc + (p & (slots - 1)) * len;
@@ -124,7 +125,6 @@ public static unsafe class AttentionKernels
             else
             {
                 // GGML_F32x8_REDUCE over accumulators j = 0..3 (slot = 8j + lane)
-                Vector256<float>* x = stackalloc Vector256<float>[8];
                 for (int l = 0; l < 8; l++)
                 {
                     Vector256<float> x0 = Lane(acc, l, len, d), x1 = Lane(acc, 8 + l, len, d);
@@ -144,6 +144,7 @@ public static unsafe class AttentionKernels
     {
         int slots = batchOrder ? 8 : 32;
         float* a = stackalloc float[32];
+        float* x = stackalloc float[8]; // reduction scratch, allocated once (not per output)
         for (int d = 0; d < len; d++)
         {
             for (int i = 0; i < slots; i++) a[i] = 0;
@@ -159,7 +160,6 @@ public static unsafe class AttentionKernels
             }
             else
             {
-                float* x = stackalloc float[8];
                 for (int l = 0; l < 8; l++) x[l] = (a[l] + a[16 + l]) + (a[8 + l] + a[24 + l]);
                 output[d] = ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
             }
