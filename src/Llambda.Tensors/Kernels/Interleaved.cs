@@ -128,23 +128,7 @@ internal static unsafe class Interleaved
         float acc = 0, accMin = 0;
         for (int b = 0; b < n / 256; b++, x += Blocks.Q4_K, y += Blocks.Q8_K)
         {
-            Blocks.UnpackScaleMinK4(x + 4, sc, mn);
-            byte* q4 = x + 16;
-            sbyte* q8 = (sbyte*)(y + 4);
-            short* bsums = (short*)(y + 260);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += mn[j] * (bsums[2 * j] + bsums[2 * j + 1]);
-            int sumi = 0;
-            for (int j = 0; j < 4; j++, q4 += 32, q8 += 64)
-            {
-                int s1 = 0, s2 = 0;
-                for (int l = 0; l < 32; l++)
-                {
-                    s1 += (q4[l] & 0xF) * q8[l];
-                    s2 += (q4[l] >> 4) * q8[l + 32];
-                }
-                sumi += sc[2 * j] * s1 + sc[2 * j + 1] * s2;
-            }
+            ScalarDot.Q4_KBlockSums(x, y, sc, mn, out int sumi, out int summ);
             float yd = *(float*)y;
             acc = MathF.FusedMultiplyAdd(sumi, Fp16.ToFloat(x) * yd, acc);
             accMin = MathF.FusedMultiplyAdd(summ, Fp16.ToFloat(x + 2) * yd, accMin);

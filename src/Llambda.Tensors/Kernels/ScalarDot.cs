@@ -191,6 +191,31 @@ internal static unsafe class ScalarDot
         return sumf;
     }
 
+
+    /// <summary>
+    /// The exact integer sums of one Q4_K × Q8_K super-block: the scale-weighted nibble products and the min-weighted
+    /// block sums. Every Q4_K kernel starts from these; only the float accumulation order differs between them.
+    /// </summary>
+    internal static void Q4_KBlockSums(byte* x, byte* y, byte* sc, byte* mn, out int sumi, out int summ)
+    {
+        Blocks.UnpackScaleMinK4(x + 4, sc, mn);
+        byte* q4 = x + 16;
+        sbyte* q8 = (sbyte*)(y + 4);
+        short* bsums = (short*)(y + 260);
+        summ = 0;
+        for (int j = 0; j < 8; j++) summ += mn[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+        sumi = 0;
+        for (int j = 0; j < 4; j++, q4 += 32, q8 += 64)
+        {
+            int s1 = 0, s2 = 0;
+            for (int l = 0; l < 32; l++)
+            {
+                s1 += (q4[l] & 0xF) * q8[l];
+                s2 += (q4[l] >> 4) * q8[l + 32];
+            }
+            sumi += sc[2 * j] * s1 + sc[2 * j + 1] * s2;
+        }
+    }
     public static float Q4_K(byte* x, byte* y, int n)
     {
         byte* sc = stackalloc byte[8];
@@ -198,23 +223,7 @@ internal static unsafe class ScalarDot
         float sumf = 0;
         for (int b = 0; b < n / 256; b++, x += Blocks.Q4_K, y += Blocks.Q8_K)
         {
-            Blocks.UnpackScaleMinK4(x + 4, sc, mn);
-            byte* q4 = x + 16;
-            sbyte* q8 = (sbyte*)(y + 4);
-            short* bsums = (short*)(y + 260);
-            int summ = 0;
-            for (int j = 0; j < 8; j++) summ += mn[j] * (bsums[2 * j] + bsums[2 * j + 1]);
-            int sumi = 0;
-            for (int j = 0; j < 4; j++, q4 += 32, q8 += 64)
-            {
-                int s1 = 0, s2 = 0;
-                for (int l = 0; l < 32; l++)
-                {
-                    s1 += (q4[l] & 0xF) * q8[l];
-                    s2 += (q4[l] >> 4) * q8[l + 32];
-                }
-                sumi += sc[2 * j] * s1 + sc[2 * j + 1] * s2;
-            }
+            ScalarDot.Q4_KBlockSums(x, y, sc, mn, out int sumi, out int summ);
             float yd = *(float*)y;
             sumf += Fp16.ToFloat(x) * yd * sumi - Fp16.ToFloat(x + 2) * yd * summ;
         }
