@@ -191,7 +191,6 @@ internal static unsafe class ScalarDot
         return sumf;
     }
 
-
     /// <summary>
     /// The exact integer sums of one Q4_K × Q8_K super-block: the scale-weighted nibble products and the min-weighted
     /// block sums. Every Q4_K kernel starts from these; only the float accumulation order differs between them.
@@ -216,6 +215,7 @@ internal static unsafe class ScalarDot
             sumi += sc[2 * j] * s1 + sc[2 * j + 1] * s2;
         }
     }
+
     public static float Q4_K(byte* x, byte* y, int n)
     {
         byte* sc = stackalloc byte[8];
