@@ -88,24 +88,7 @@ internal static class OllamaRoutes
             if (stream && token.Text.Length > 0)
                 await WriteLineAsync(context.Response, new OllamaGenerateChunk { Model = model, CreatedAt = Now(), Response = token.Text }, ServerJsonContext.Wire.OllamaGenerateChunk, ct);
         }
-        GenerationResult result;
-        try
-        {
-            result = await run.Result;
-        }
-        catch (Exception e) when (stream && e is not OperationCanceledException)
-        {
-            await WriteStreamErrorAsync(context, e, ct);
-            return;
-        }
-        all.Append(result.TrailingText);
-        if (jsonMode && !IsJsonObject(all.ToString()))
-        {
-            var error = InvalidJsonOutput(all.ToString());
-            if (!stream) throw error;
-            await WriteLineAsync(context.Response, new OllamaError { Error = error.Message }, ServerJsonContext.Wire.OllamaError, ct);
-            return;
-        }
+        if (await CompleteAsync(context, run, all, stream, jsonMode, ct) is not GenerationResult result) return;
 
         var done = new OllamaGenerateChunk
         {
@@ -168,24 +151,7 @@ internal static class OllamaRoutes
             if (stream && token.Text.Length > 0)
                 await WriteLineAsync(context.Response, new OllamaChatChunk { Model = model, CreatedAt = Now(), Message = new OllamaMessageOut { Content = token.Text } }, ServerJsonContext.Wire.OllamaChatChunk, ct);
         }
-        GenerationResult result;
-        try
-        {
-            result = await run.Result;
-        }
-        catch (Exception e) when (stream && e is not OperationCanceledException)
-        {
-            await WriteStreamErrorAsync(context, e, ct);
-            return;
-        }
-        all.Append(result.TrailingText);
-        if (jsonMode && !IsJsonObject(all.ToString()))
-        {
-            var error = InvalidJsonOutput(all.ToString());
-            if (!stream) throw error;
-            await WriteLineAsync(context.Response, new OllamaError { Error = error.Message }, ServerJsonContext.Wire.OllamaError, ct);
-            return;
-        }
+        if (await CompleteAsync(context, run, all, stream, jsonMode, ct) is not GenerationResult result) return;
         var done = new OllamaChatChunk
         {
             Model = model,
@@ -202,6 +168,34 @@ internal static class OllamaRoutes
         };
         if (stream) await WriteLineAsync(context.Response, done, ServerJsonContext.Wire.OllamaChatChunk, ct);
         else await context.Response.WriteAsJsonAsync(done, ServerJsonContext.Wire.OllamaChatChunk, cancellationToken: ct);
+    }
+
+    /// <summary>
+    /// Waits for the end of a generation whose tokens were already relayed into <paramref name="all"/>, appends the
+    /// trailing text and checks JSON mode. Returns null when the request has already been answered with an error
+    /// line in the stream; a non-streamed failure throws (the error middleware answers it).
+    /// </summary>
+    private static async Task<GenerationResult?> CompleteAsync(HttpContext context, GenerationStream run, StringBuilder all, bool stream, bool jsonMode, CancellationToken ct)
+    {
+        GenerationResult result;
+        try
+        {
+            result = await run.Result;
+        }
+        catch (Exception e) when (stream && e is not OperationCanceledException)
+        {
+            await WriteStreamErrorAsync(context, e, ct);
+            return null;
+        }
+        all.Append(result.TrailingText);
+        if (jsonMode && !IsJsonObject(all.ToString()))
+        {
+            var error = InvalidJsonOutput(all.ToString());
+            if (!stream) throw error;
+            await WriteLineAsync(context.Response, new OllamaError { Error = error.Message }, ServerJsonContext.Wire.OllamaError, ct);
+            return null;
+        }
+        return result;
     }
 
     /// <summary>Validates Ollama's options, checks the prompt fits, and starts generating.</summary>
