@@ -91,7 +91,8 @@ public class DeadlineAndInitTests(RuntimeHost host)
 
         // The first event is queued at once; the runtime has ended init (asked for it) before the model is loaded.
         RecordedResult result = await api.InvokeAsync("""{"prompt": "Once", "n-generate": 4}""", TimeSpan.FromSeconds(30)).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(api.FirstNextAt < await loaded.Task, $"init waited for the whole load: first next {api.FirstNextAt:HH:mm:ss.fff}, loaded {loaded.Task.Result:HH:mm:ss.fff}\n{log}");
+        DateTimeOffset loadedAt = await loaded.Task;
+        Assert.True(api.FirstNextAt < loadedAt, $"init waited for the whole load: first next {api.FirstNextAt:HH:mm:ss.fff}, loaded {loadedAt:HH:mm:ss.fff}\n{log}");
         Assert.Equal("response", result.Kind);
         Assert.Equal(4, Json(result.BodyText).GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         Assert.Contains("still loading", log.ToString());

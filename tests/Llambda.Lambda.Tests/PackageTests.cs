@@ -12,6 +12,8 @@ namespace Llambda.Lambda.Tests;
 /// folder and its bootstrap, started with AWS_LAMBDA_RUNTIME_API pointing at the Runtime API test server written
 /// from the published document, serves an invocation.
 /// </summary>
+// Lambda runs on Linux: the zip carries Unix file modes.
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 [Trait("Category", "Slow")]
 public class PackageTests(ITestOutputHelper output)
 {

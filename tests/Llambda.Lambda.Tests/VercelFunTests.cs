@@ -8,6 +8,8 @@ namespace Llambda.Lambda.Tests;
 /// custom runtime, and invokes it. fun has no streaming, no trace ids, and sends a constant
 /// <c>Lambda-Runtime-Deadline-Ms: 5000</c> (a duration, not an instant), which the runtime ignores as implausible.
 /// </summary>
+// Lambda runs on Linux: the bootstrap is an executable shell script.
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class VercelFunTests
 {
     private static string FunDirectory => Path.Combine(TestPaths.RepositoryRoot, "tests", "lambda-fun");
