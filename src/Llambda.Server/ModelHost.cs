@@ -79,13 +79,14 @@ public sealed class ModelHost : IDisposable
         }
         catch (Exception e)
         {
-            // Files users give us fail in known ways; say which. Anything else is logged in full and summarised.
-            _error = e is GgufFormatException or ModelLoadException or FileNotFoundException or DirectoryNotFoundException
-                or UnauthorizedAccessException or InvalidDataException or NotSupportedException or IOException
-                ? e.Message
-                : $"The model could not be loaded ({e.GetType().Name}); see the server log.";
+            // Files (and downloads) users give us fail in known ways: say which, in one line. Anything else is a bug:
+            // logged in full and summarised.
+            bool known = e is GgufFormatException or ModelLoadException or FileNotFoundException or DirectoryNotFoundException
+                or UnauthorizedAccessException or InvalidDataException or NotSupportedException or IOException or ArgumentException;
+            _error = known ? e.Message : $"The model could not be loaded ({e.GetType().Name}); see the server log.";
             _metrics.ModelState = 2;
-            _logger.LogError(e, "Model load failed");
+            if (known) _logger.LogError("Model load failed: {Reason}", e.Message);
+            else _logger.LogError(e, "Model load failed");
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Llambda.Inference;
 using Llambda.Provisioning;
 using Llambda.Server;
 
@@ -28,14 +29,18 @@ internal static class ServeCommand
 
         command.SetAction(parse =>
         {
-            // Resolve the file now so a typo fails at once; a corrupt file shows up in /health instead (the port is already open).
-            string path = ModelLocator.FromEnvironment().Resolve(parse.GetValue(model.Model));
+            string reference = parse.GetValue(model.Model) is { Length: > 0 } named ? named : ModelLocator.DefaultModelName;
+            // A local file is found now so a typo fails at once. A remote one is fetched in the background, before the
+            // load: the port opens at once and /health says "loading" meanwhile, as for a slow load. A download or
+            // load failure shows up in /health and in the routes' 503, not as a closed port.
+            ModelReference parsed = ModelReference.Parse(reference);
+            string path = parsed.IsRemote ? reference : ModelLocator.FromEnvironment().Resolve(parsed.Location);
             int threads = parse.GetValue(model.Threads);
             if (threads < 0) throw new ArgumentException($"--threads must be positive, got {threads}.");
             var options = new ServerOptions
             {
                 ModelPath = path,
-                ModelId = parse.GetValue(alias),
+                ModelId = parse.GetValue(alias) ?? (parsed.IsRemote ? Path.GetFileNameWithoutExtension(parsed.FileName) : null),
                 Host = parse.GetValue(host) ?? "127.0.0.1",
                 Port = parse.GetValue(port) ?? PortFromEnvironment(),
                 ApiKey = parse.GetValue(apiKey) ?? NonEmpty(Environment.GetEnvironmentVariable("LLAMBDA_API_KEY")),
@@ -45,7 +50,8 @@ internal static class ServeCommand
                 QueueLimit = parse.GetValue(queue),
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
             };
-            var server = LlambdaServer.Create(options);
+            var server = LlambdaServer.Create(options, loader: () =>
+                LoadedModel.Load(ModelOptionsBinder.Resolve(reference), new ModelOptions { Threads = threads }));
             try
             {
                 server.StartAsync().GetAwaiter().GetResult();
