@@ -10,16 +10,18 @@ namespace Llambda.Lambda;
 /// ALB cannot stream, so theirs is buffered into the JSON response their format asks for.
 /// </summary>
 /// <remarks>
-/// Deadlines: the server's routes take no deadline from us, so the forwarded request is cancelled at the stop
-/// instant. A stream then ends where it is (the client keeps the tokens it has; no <c>[DONE]</c>); a buffered
-/// request that had produced nothing is answered 504 with an OpenAI-style error whose code is <c>deadline</c>.
+/// Deadlines: the forwarded request carries the stop instant (<c>X-Llambda-Deadline-Ms</c>), and the server's routes
+/// end their answer there with <c>finish_reason: "deadline"</c>, like a direct invoke. Only if the server is still
+/// busy halfway between the stop instant and the function's deadline (a long prompt still in prefill, which is not
+/// interrupted) is the request cancelled: a stream then ends where it is (the client keeps the tokens it has; no
+/// <c>[DONE]</c>), and a buffered request is answered 504 with an OpenAI-style error whose code is <c>deadline</c>.
 /// </remarks>
 internal sealed class HttpEventHandler(LoopbackServer server)
 {
     /// <summary>Forwards and buffers: for API Gateway, ALB and Function URLs in BUFFERED mode.</summary>
-    public async Task<byte[]> RunBufferedAsync(HttpEvent request, DateTimeOffset? stopAt, CancellationToken cancellation)
+    public async Task<byte[]> RunBufferedAsync(HttpEvent request, DateTimeOffset? stopAt, DateTimeOffset? functionDeadline, CancellationToken cancellation)
     {
-        using var deadline = Deadline(stopAt, cancellation);
+        using var deadline = Backstop(stopAt, functionDeadline, cancellation);
         HttpEventResponse answer;
         try
         {
@@ -35,9 +37,9 @@ internal sealed class HttpEventHandler(LoopbackServer server)
     }
 
     /// <summary>Forwards and streams the answer through <paramref name="writer"/> (opened with the HTTP integration content type).</summary>
-    public async Task RunStreamingAsync(HttpEvent request, DateTimeOffset? stopAt, StreamingResponseWriter writer, CancellationToken cancellation)
+    public async Task RunStreamingAsync(HttpEvent request, DateTimeOffset? stopAt, DateTimeOffset? functionDeadline, StreamingResponseWriter writer, CancellationToken cancellation)
     {
-        using var deadline = Deadline(stopAt, cancellation);
+        using var deadline = Backstop(stopAt, functionDeadline, cancellation);
         HttpResponseMessage response;
         try
         {
@@ -73,10 +75,15 @@ internal sealed class HttpEventHandler(LoopbackServer server)
         }
     }
 
-    private static CancellationTokenSource Deadline(DateTimeOffset? stopAt, CancellationToken cancellation)
+    /// <summary>Cancels the forwarded request halfway between the stop instant and the function's deadline.</summary>
+    private static CancellationTokenSource Backstop(DateTimeOffset? stopAt, DateTimeOffset? functionDeadline, CancellationToken cancellation)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        if (stopAt is { } at) source.CancelAfter(Max(at - DateTimeOffset.UtcNow, TimeSpan.Zero));
+        if (stopAt is { } at)
+        {
+            DateTimeOffset cancelAt = functionDeadline is { } end && end > at ? at + (end - at) / 2 : at;
+            source.CancelAfter(Max(cancelAt - DateTimeOffset.UtcNow, TimeSpan.Zero));
+        }
         return source;
     }
 

@@ -142,12 +142,12 @@ public sealed class LambdaHost
                     if (request.IsFunctionUrl && _options.FunctionUrlMode == FunctionUrlMode.Streaming)
                     {
                         stream = await _api.StartStreamingResponseAsync(invocation.RequestId, StreamingResponseWriter.HttpIntegrationContentType, cancellation).ConfigureAwait(false);
-                        await handler.RunStreamingAsync(request, stopAt, stream, cancellation).ConfigureAwait(false);
+                        await handler.RunStreamingAsync(request, stopAt, invocation.Deadline, stream, cancellation).ConfigureAwait(false);
                         await stream.CompleteAsync(cancellation).ConfigureAwait(false);
                     }
                     else
                     {
-                        byte[] answer = await handler.RunBufferedAsync(request, stopAt, cancellation).ConfigureAwait(false);
+                        byte[] answer = await handler.RunBufferedAsync(request, stopAt, invocation.Deadline, cancellation).ConfigureAwait(false);
                         await _api.SendResponseAsync(invocation.RequestId, answer, cancellation: cancellation).ConfigureAwait(false);
                     }
                     // The server has answered the caller why; a fresh process is the only thing that can help.

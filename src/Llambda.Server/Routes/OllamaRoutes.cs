@@ -219,6 +219,7 @@ internal static class OllamaRoutes
             Sampling = Sampling("options.", o?.Temperature, o?.TopP, o?.TopK, o?.MinP, o?.RepeatPenalty,
                 o?.PresencePenalty, o?.FrequencyPenalty, o?.RepeatLastN, o?.Seed, openAiRanges: false),
             StopStrings = [.. StopStrings(o?.Stop, "options.stop"), .. extraStops ?? []],
+            Deadline = Deadline(context),
         };
         return (await scheduler.GenerateAsync(prompt, generation, context.RequestAborted), generation);
     }

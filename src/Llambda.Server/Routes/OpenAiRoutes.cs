@@ -65,6 +65,7 @@ internal static class OpenAiRoutes
             StopStrings = [.. StopStrings(request.Stop, "stop"), .. chat.StopStrings],
             IgnoreEndOfGeneration = request.IgnoreEos ?? false,
             TopLogprobs = topLogprobs,
+            Deadline = Deadline(context),
         };
 
         CancellationToken ct = context.RequestAborted;
@@ -299,6 +300,7 @@ internal static class OpenAiRoutes
             StopStrings = StopStrings(request.Stop, "stop"),
             IgnoreEndOfGeneration = request.IgnoreEos ?? false,
             TopLogprobs = request.Logprobs ?? -1,
+            Deadline = Deadline(context),
         };
 
         CancellationToken ct = context.RequestAborted;

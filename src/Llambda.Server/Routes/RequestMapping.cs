@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -14,6 +15,23 @@ internal static class RequestMapping
     public const string JsonInstruction = "\n\nRespond with a single valid JSON object and nothing else.";
 
     public const int MaxStopStrings = 16;
+
+    /// <summary>
+    /// The instant generation must stop by, as Unix milliseconds: the Lambda runtime sends it on the requests it
+    /// forwards, so an answer cut by the function's deadline still ends properly, with <c>finish_reason: "deadline"</c>.
+    /// Any client may send it; it only shortens that client's own request.
+    /// </summary>
+    public const string DeadlineHeader = "X-Llambda-Deadline-Ms";
+
+    /// <summary>The request's <see cref="DeadlineHeader"/>, or null without one.</summary>
+    public static DateTimeOffset? Deadline(HttpContext context)
+    {
+        if (!context.Request.Headers.TryGetValue(DeadlineHeader, out var values)) return null;
+        string text = values.ToString();
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long ms) || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+            throw Bad($"The {DeadlineHeader} header must be a Unix time in milliseconds, got '{text}'.", DeadlineHeader);
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    }
 
     /// <summary>Sampling values from a request; unset ones keep the engine's (llama.cpp's) defaults.</summary>
     public static SamplingOptions Sampling(
