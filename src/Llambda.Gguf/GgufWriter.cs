@@ -42,7 +42,12 @@ public sealed class GgufWriter
         AddTensor(name, type, dimensions, s => s.Write(data.Span));
     }
 
-    public void WriteTo(string path)
+    /// <summary>
+    /// Writes the file to <paramref name="path"/> (through a temporary name, renamed when complete). With
+    /// <paramref name="sparse"/>, runs of zero bytes are skipped instead of written, leaving holes: a file of
+    /// all-zero tensors (a shape stand-in for planning and bandwidth) then takes almost no disk.
+    /// </summary>
+    public void WriteTo(string path, bool sparse = false)
     {
         // Write beside the target and rename, so a crash never leaves a half-written model under the final name.
         string temp = path + ".partial";
@@ -50,7 +55,16 @@ public sealed class GgufWriter
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                WriteTo(stream);
+                if (sparse)
+                {
+                    using var holes = new HoleWritingStream(stream);
+                    WriteTo(holes);
+                    stream.SetLength(stream.Position); // a trailing hole still counts in the file's length
+                }
+                else
+                {
+                    WriteTo(stream);
+                }
             }
             File.Move(temp, path, overwrite: true);
         }
@@ -176,6 +190,26 @@ public sealed class GgufWriter
     };
 
     private sealed record PendingTensor(string Name, GgmlType Type, long[] Dimensions, long ByteSize, Action<Stream> WriteData);
+
+    /// <summary>Seeks over writes that are all zero bytes instead of writing them (the file system leaves a hole).</summary>
+    private sealed class HoleWritingStream(FileStream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Position;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (buffer.ContainsAnyExcept((byte)0)) inner.Write(buffer);
+            else inner.Seek(buffer.Length, SeekOrigin.Current);
+        }
+    }
 
     /// <summary>Counts bytes written so padding works on streams that cannot seek.</summary>
     private sealed class CountingStream(Stream inner) : Stream

@@ -17,7 +17,8 @@ internal static class SynthCommand
         var output = new Option<string>("--out", "-o") { Description = "Output .gguf path.", Required = true };
         var vocabDir = new Option<string?>("--vocab-dir") { Description = "Directory of vocabulary-only GGUFs (default: ../shared/reference/tokenizer)." };
         var seed = new Option<ulong>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
-        var command = new Command("synth", "Write a random-weight model of a known shape (TinyLlama-1.1B, Llama-2-7B, ...).") { shape, type, output, vocabDir, seed };
+        var zeros = new Option<bool>("--zeros") { Description = "All-zero weights in a sparse file (no disk for a 7B): for plan and bandwidth, not for text." };
+        var command = new Command("synth", "Write a random-weight model of a known shape (TinyLlama-1.1B, Llama-2-7B, ...).") { shape, type, output, vocabDir, seed, zeros };
         command.SetAction(parse =>
         {
             var s = ModelShape.Find(parse.GetValue(shape)!);
@@ -29,7 +30,7 @@ internal static class SynthCommand
             string path = parse.GetValue(output)!;
             Console.Error.WriteLine($"writing {s.Name} ({s.ParameterCount / 1e6:F0} M parameters) as {t} to {path} ...");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            SyntheticModelWriter.Write(s, t, vocab, path, parse.GetValue(seed));
+            SyntheticModelWriter.Write(s, t, vocab, path, parse.GetValue(seed), parse.GetValue(zeros));
             Console.Error.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s: {InspectCommand.Bytes(new FileInfo(path).Length)}");
             return 0;
         });

@@ -14,7 +14,11 @@ public static class SyntheticModelWriter
     /// <summary>Weight types this writer can produce (those with a weight quantizer in <see cref="Quantize"/>).</summary>
     public static readonly IReadOnlyList<GgmlType> SupportedTypes = [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0];
 
-    public static void Write(ModelShape shape, GgmlType type, string vocabularyFile, string outputPath, ulong seed = 1)
+    /// <param name="zeros">
+    /// All-zero weights, written as a sparse file: a 7B takes almost no disk. Such a model generates nothing useful,
+    /// but its size, memory map and speed are a real model's (for <c>plan</c> and bandwidth measurements).
+    /// </param>
+    public static void Write(ModelShape shape, GgmlType type, string vocabularyFile, string outputPath, ulong seed = 1, bool zeros = false)
     {
         if (!SupportedTypes.Contains(type))
             throw new ArgumentException($"Cannot write {type} weights; supported: {string.Join(", ", SupportedTypes)}.");
@@ -26,7 +30,7 @@ public static class SyntheticModelWriter
         GgmlType outputType = type == GgmlType.Q4_0 ? GgmlType.Q8_0 : type;
         ulong tensorSeed = seed;
         void Matrix(string name, int rows, int cols, GgmlType t) =>
-            writer.AddTensor(name, t, [cols, rows], RandomRows(t, rows, cols, 0.02f, tensorSeed++));
+            writer.AddTensor(name, t, [cols, rows], zeros ? ZeroRows(t, rows, cols) : RandomRows(t, rows, cols, 0.02f, tensorSeed++));
         void Vector(string name, int length, float value) =>
             writer.AddTensor(name, GgmlType.F32, [length], s => WriteConstant(s, length, value));
         void Bias(string name, int length) =>
@@ -54,7 +58,7 @@ public static class SyntheticModelWriter
         }
         Vector("output_norm.weight", d, 1f);
         if (!shape.TiedEmbeddings) Matrix("output.weight", shape.VocabSize, d, outputType);
-        writer.WriteTo(outputPath);
+        writer.WriteTo(outputPath, sparse: zeros);
     }
 
     private static void WriteMetadata(GgufMetadata md, ModelShape shape, GgmlType type, string vocabularyFile)
@@ -118,6 +122,14 @@ public static class SyntheticModelWriter
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan()).Fill(value);
         s.Write(bytes);
     }
+
+    /// <summary>A tensor writer producing zero bytes (every supported type decodes them as 0), in 1 MiB writes.</summary>
+    private static Action<Stream> ZeroRows(GgmlType type, int rows, int cols) => stream =>
+    {
+        var zeros = new byte[1 << 20];
+        for (long left = rows * GgmlTypeInfo.RowBytes(type, cols); left > 0; left -= zeros.Length)
+            stream.Write(zeros, 0, (int)Math.Min(zeros.Length, left));
+    };
 
     /// <summary>A tensor writer producing uniform random values of the given standard deviation, quantized to <paramref name="type"/>.</summary>
     private static Action<Stream> RandomRows(GgmlType type, int rows, int cols, float std, ulong seed) => stream =>
