@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Llambda.Server.Contracts;
 
@@ -66,36 +67,34 @@ public sealed class OllamaEmbedRequest
     public int? Dimensions { get; set; }
 }
 
-/// <summary>A line of <c>/api/generate</c>'s stream; the last one (done) carries the counts and timings.</summary>
-public sealed class OllamaGenerateChunk
+/// <summary>
+/// A line of <c>/api/generate</c>'s or <c>/api/chat</c>'s stream; the last one (done) carries why it ended, the counts
+/// and the timings (nanoseconds, as Ollama reports them).
+/// </summary>
+public abstract class OllamaChunk
 {
-    public required string Model { get; set; }
-    public required string CreatedAt { get; set; }
-    public string Response { get; set; } = "";
-    public bool Done { get; set; }
-    public string? DoneReason { get; set; }
-    public int[]? Context { get; set; }
-    public long? TotalDuration { get; set; }
-    public long? LoadDuration { get; set; }
-    public int? PromptEvalCount { get; set; }
-    public long? PromptEvalDuration { get; set; }
-    public int? EvalCount { get; set; }
-    public long? EvalDuration { get; set; }
+    // Ollama's key order: model and time, then the subclass's text, then the end-of-stream fields.
+    [JsonPropertyOrder(-2)] public required string Model { get; set; }
+    [JsonPropertyOrder(-1)] public required string CreatedAt { get; set; }
+    [JsonPropertyOrder(1)] public bool Done { get; set; }
+    [JsonPropertyOrder(1)] public string? DoneReason { get; set; }
+    [JsonPropertyOrder(2)] public long? TotalDuration { get; set; }
+    [JsonPropertyOrder(2)] public long? LoadDuration { get; set; }
+    [JsonPropertyOrder(2)] public int? PromptEvalCount { get; set; }
+    [JsonPropertyOrder(2)] public long? PromptEvalDuration { get; set; }
+    [JsonPropertyOrder(2)] public int? EvalCount { get; set; }
+    [JsonPropertyOrder(2)] public long? EvalDuration { get; set; }
 }
 
-public sealed class OllamaChatChunk
+public sealed class OllamaGenerateChunk : OllamaChunk
 {
-    public required string Model { get; set; }
-    public required string CreatedAt { get; set; }
+    public string Response { get; set; } = "";
+    [JsonPropertyOrder(2)] public int[]? Context { get; set; }
+}
+
+public sealed class OllamaChatChunk : OllamaChunk
+{
     public required OllamaMessageOut Message { get; set; }
-    public bool Done { get; set; }
-    public string? DoneReason { get; set; }
-    public long? TotalDuration { get; set; }
-    public long? LoadDuration { get; set; }
-    public int? PromptEvalCount { get; set; }
-    public long? PromptEvalDuration { get; set; }
-    public int? EvalCount { get; set; }
-    public long? EvalDuration { get; set; }
 }
 
 public sealed class OllamaMessageOut

@@ -8,33 +8,38 @@ namespace Llambda.Server.Contracts;
 // JsonElement so the route can name the field when the value is wrong; everything else is typed, so a wrong type
 // fails deserialization with a JSON path that ErrorHandling turns into "Invalid type for 'temperature'".
 
-public sealed class ChatCompletionRequest
+/// <summary>What chat completions and completions share: the model, streaming, the token limit, sampling and stops.</summary>
+public abstract class GenerationRequest
 {
     public string? Model { get; set; }
-    public List<ChatMessageDto?>? Messages { get; set; }
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
     public int? MaxTokens { get; set; }
-    public int? MaxCompletionTokens { get; set; }
     public float? Temperature { get; set; }
     public float? TopP { get; set; }
     public long? Seed { get; set; }
     public JsonElement? Stop { get; set; }
     public float? PresencePenalty { get; set; }
     public float? FrequencyPenalty { get; set; }
-    public bool? Logprobs { get; set; }
-    public int? TopLogprobs { get; set; }
-    public ResponseFormat? ResponseFormat { get; set; }
     public int? N { get; set; }
     public Dictionary<string, float>? LogitBias { get; set; }
-    public List<JsonElement>? Tools { get; set; }
-    public JsonElement? ToolChoice { get; set; }
 
     // Extensions that llama.cpp's and vLLM's servers also accept.
     public int? TopK { get; set; }
     public float? MinP { get; set; }
     public float? RepetitionPenalty { get; set; }
     public bool? IgnoreEos { get; set; }
+}
+
+public sealed class ChatCompletionRequest : GenerationRequest
+{
+    public List<ChatMessageDto?>? Messages { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    public bool? Logprobs { get; set; }
+    public int? TopLogprobs { get; set; }
+    public ResponseFormat? ResponseFormat { get; set; }
+    public List<JsonElement>? Tools { get; set; }
+    public JsonElement? ToolChoice { get; set; }
 }
 
 public sealed class ChatMessageDto
@@ -57,29 +62,13 @@ public sealed class ResponseFormat
     public JsonElement? JsonSchema { get; set; }
 }
 
-public sealed class CompletionRequest
+public sealed class CompletionRequest : GenerationRequest
 {
-    public string? Model { get; set; }
     public JsonElement? Prompt { get; set; }
-    public bool? Stream { get; set; }
-    public StreamOptions? StreamOptions { get; set; }
-    public int? MaxTokens { get; set; }
-    public float? Temperature { get; set; }
-    public float? TopP { get; set; }
-    public long? Seed { get; set; }
-    public JsonElement? Stop { get; set; }
-    public float? PresencePenalty { get; set; }
-    public float? FrequencyPenalty { get; set; }
     public int? Logprobs { get; set; }
     public bool? Echo { get; set; }
-    public int? N { get; set; }
     public int? BestOf { get; set; }
     public string? Suffix { get; set; }
-    public Dictionary<string, float>? LogitBias { get; set; }
-    public int? TopK { get; set; }
-    public float? MinP { get; set; }
-    public float? RepetitionPenalty { get; set; }
-    public bool? IgnoreEos { get; set; }
 }
 
 public sealed class EmbeddingRequest
