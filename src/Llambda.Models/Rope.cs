@@ -35,7 +35,12 @@ public sealed class Rope
         }
     }
 
-    /// <summary>Rotates every head of <paramref name="x"/> (heads of <paramref name="headDim"/> values) in place.</summary>
+    /// <summary>
+    /// Rotates every head of <paramref name="x"/> (heads of <paramref name="headDim"/> values) in place. ggml's
+    /// rotate_pairs is plain C (x0*cos - x1*sin, x0*sin + x1*cos), but the AVX2 build compiles it with FMA contraction
+    /// (the haswell libggml-cpu's disassembly: x1*sin and x1*cos rounded, then fused into x0*cos and x0*sin, in both
+    /// its scalar and vectorised loops); one-ulp differences here flip activation quantization downstream.
+    /// </summary>
     public void Apply(Span<float> x, int headDim, ReadOnlySpan<float> table)
     {
         int dims = _config.RopeDimensionCount;
@@ -48,8 +53,8 @@ public sealed class Rope
                 {
                     float cos = table[i0], sin = table[i0 + 1];
                     float x0 = head[i0], x1 = head[i0 + 1];
-                    head[i0] = x0 * cos - x1 * sin;
-                    head[i0 + 1] = x0 * sin + x1 * cos;
+                    head[i0] = MathF.FusedMultiplyAdd(x0, cos, -(x1 * sin));
+                    head[i0 + 1] = MathF.FusedMultiplyAdd(x0, sin, x1 * cos);
                 }
             }
             else
@@ -60,8 +65,8 @@ public sealed class Rope
                     float cos = table[i0], sin = table[i0 + 1];
                     int ic = i0 / 2;
                     float x0 = head[ic], x1 = head[ic + half];
-                    head[ic] = x0 * cos - x1 * sin;
-                    head[ic + half] = x0 * sin + x1 * cos;
+                    head[ic] = MathF.FusedMultiplyAdd(x0, cos, -(x1 * sin));
+                    head[ic + half] = MathF.FusedMultiplyAdd(x0, sin, x1 * cos);
                 }
             }
         }
