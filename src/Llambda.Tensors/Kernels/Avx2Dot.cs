@@ -328,18 +328,25 @@ internal static unsafe class Avx2Dot
         return Avx2Helpers.HorizontalSum(acc) + summs;
     }
 
+    /// <summary>
+    /// ggml_vec_dot_q6_K_q8_K (AVX2): the unsigned 6-bit values times the activations, per-16 scales applied with
+    /// madd, and the -32 offset taken out once per block from the Q8_K block sums (lane k: 32 · (bsums[2k]·sc[2k] +
+    /// bsums[2k+1]·sc[2k+1])). The integer total is the same as subtracting 32·y per value, but the split over the 8
+    /// float lanes (each accumulated over the blocks, then summed) is not, so this follows ggml's split.
+    /// </summary>
     public static float Q6_K(byte* x, byte* y, int n)
     {
         int nb = n / 256;
         Vector256<float> acc = default;
         Vector256<byte> m3 = Vector256.Create((byte)3);
-        Vector256<byte> m32 = Vector256.Create((byte)32);
         for (int b = 0; b < nb; b++, x += Blocks.Q6_K, y += Blocks.Q8_K)
         {
             byte* ql = x;
             byte* qh = x + 128;
             sbyte* sc = (sbyte*)(x + 192);
             sbyte* q8 = (sbyte*)(y + 4);
+            Vector256<short> scales16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc));
+            Vector256<int> q8sclsub = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(y + 260)), scales16), 5);
             Vector256<int> sumi = default;
             for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, q8 += 128)
             {
@@ -356,16 +363,17 @@ internal static unsafe class Avx2Dot
                 Vector256<byte> v3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l2.AsUInt16(), 4).AsByte(), Low4), h3);
                 Vector256<sbyte> y0 = Avx.LoadVector256(q8), y1 = Avx.LoadVector256(q8 + 32);
                 Vector256<sbyte> y2 = Avx.LoadVector256(q8 + 64), y3 = Avx.LoadVector256(q8 + 96);
-                Vector256<short> p0 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v0, y0), Avx2.MultiplyAddAdjacent(m32, y0));
-                Vector256<short> p1 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v1, y1), Avx2.MultiplyAddAdjacent(m32, y1));
-                Vector256<short> p2 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v2, y2), Avx2.MultiplyAddAdjacent(m32, y2));
-                Vector256<short> p3 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v3, y3), Avx2.MultiplyAddAdjacent(m32, y3));
+                Vector256<short> p0 = Avx2.MultiplyAddAdjacent(v0, y0);
+                Vector256<short> p1 = Avx2.MultiplyAddAdjacent(v1, y1);
+                Vector256<short> p2 = Avx2.MultiplyAddAdjacent(v2, y2);
+                Vector256<short> p3 = Avx2.MultiplyAddAdjacent(v3, y3);
                 sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, TwoScales(sc[0], sc[1])));
                 sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, TwoScales(sc[2], sc[3])));
                 sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, TwoScales(sc[4], sc[5])));
                 sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, TwoScales(sc[6], sc[7])));
             }
-            float d = Fp16.ToFloat(x + 208) * *(float*)y;
+            sumi = Avx2.Subtract(sumi, q8sclsub);
+            float d = *(float*)y * Fp16.ToFloat(x + 208);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return Avx2Helpers.HorizontalSum(acc);
