@@ -58,6 +58,11 @@ public static unsafe class MatMul
         {
             Kernel = w.RepackOrder ? Interleaved.ScalarKernel(w.Type) : VecDot.GetKernel(w.Type, batch: n >= 2),
             GroupKernel = packed ? Interleaved.GroupKernel(w.Type) : null,
+            // llama.cpp's repacked mul_mat runs the first n - n % 4 columns through its gemm, which may accumulate
+            // in another order than the gemv that takes the rest
+            GemmKernel = w.RepackOrder ? Interleaved.ScalarGemmKernel(w.Type) : null,
+            GemmGroupKernel = packed ? Interleaved.GemmGroupKernel(w.Type) : null,
+            GemmTokens = w.RepackOrder ? Interleaved.GemmColumns(n) : 0,
 
             Packed = packed ? w.Packed : null,
             GroupBytes = packed ? Interleaved.GroupBytes(w.Type, w.Cols) : 0,
@@ -99,6 +104,9 @@ public static unsafe class MatMul
     {
         public delegate*<byte*, byte*, int, float> Kernel;
         public delegate*<byte*, byte*, int, float*, void> GroupKernel;
+        public delegate*<byte*, byte*, int, float> GemmKernel;
+        public delegate*<byte*, byte*, int, float*, void> GemmGroupKernel;
+        public int GemmTokens; // tokens 0..GemmTokens-1 use the Gemm kernels (repacked types only)
 
         public byte* Packed;
         public long GroupBytes;
@@ -119,10 +127,13 @@ public static unsafe class MatMul
             {
                 // 8-row groups (start and end are multiples of 8: the row count is, and so is every chunk)
                 var group = GroupKernel;
+                var gemm = GemmGroupKernel;
                 for (int r = start; r < end; r += Interleaved.Rows)
                 {
                     byte* g = Packed + (r / Interleaved.Rows) * GroupBytes;
-                    for (int t = 0; t < Tokens; t++) group(g, Act + (long)t * ActStride, cols, Y + (long)t * Rows + r);
+                    int t = 0;
+                    for (; t < GemmTokens; t++) gemm(g, Act + (long)t * ActStride, cols, Y + (long)t * Rows + r);
+                    for (; t < Tokens; t++) group(g, Act + (long)t * ActStride, cols, Y + (long)t * Rows + r);
                 }
                 return;
             }
@@ -140,10 +151,11 @@ public static unsafe class MatMul
                 int r1 = Math.Min(end, r0 + RowTile);
                 for (int t = 0; t < Tokens; t++)
                 {
+                    var k = t < GemmTokens ? GemmKernel : kernel;
                     byte* a = Act + (long)t * ActStride;
                     float* yt = Y + (long)t * Rows;
                     byte* row = W + r0 * RowBytes;
-                    for (int r = r0; r < r1; r++, row += RowBytes) yt[r] = kernel(row, a, cols);
+                    for (int r = r0; r < r1; r++, row += RowBytes) yt[r] = k(row, a, cols);
                 }
             }
         }

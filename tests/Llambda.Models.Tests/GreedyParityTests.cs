@@ -25,10 +25,6 @@ public class GreedyParityTests(ITestOutputHelper output)
     private static readonly Dictionary<string, (float Worst, string Reason)> KnownExceptions = new()
     {
         // RoPE with the FMA contraction of the haswell build (see Rope.Apply) brought 9 models to parity; these remain.
-        // Q4_K: llama.cpp's gemv order is mirrored (its token-by-token run reproduces our logits to 1e-6); its AVX2 gemm
-        // (4+ columns, prefill) order is not read yet and differs on the long prompts
-        ["synth-llama-spm512-Q4_K_M.gguf"] = (0.152f, "Q4_K gemm (prefill, 4+ columns) order not mirrored"),
-        ["synth-qwen2-gpt2-Q4_K_M.gguf"] = (0.420f, "Q4_K gemm (prefill, 4+ columns) order not mirrored"),
         ["synth-llama-spm512-Q5_K_M.gguf"] = (0.0820f, "unexplained divergence on 1 of 4 prompts (Q5_K/Q6_K)"),
     };
 

@@ -136,6 +136,39 @@ internal static unsafe class Interleaved
         return acc - accMin;
     }
 
+    /// <summary>
+    /// ggml_gemm_q4_K_8x8_q8_K's order (the AVX2 gemm, used for the token columns of a batch in groups of 4): the
+    /// same integer sums, but one FMA per pair of sub-blocks (64 values) instead of one per super-block.
+    /// </summary>
+    public static float ScalarQ4_KGemm(byte* x, byte* y, int n)
+    {
+        byte* sc = stackalloc byte[8];
+        byte* mn = stackalloc byte[8];
+        float acc = 0, accMin = 0;
+        for (int b = 0; b < n / 256; b++, x += Blocks.Q4_K, y += Blocks.Q8_K)
+        {
+            Blocks.UnpackScaleMinK4(x + 4, sc, mn);
+            byte* q4 = x + 16;
+            sbyte* q8 = (sbyte*)(y + 4);
+            short* bsums = (short*)(y + 260);
+            float yd = *(float*)y;
+            float d = Fp16.ToFloat(x) * yd, dmin = Fp16.ToFloat(x + 2) * yd;
+            for (int j = 0; j < 4; j++, q4 += 32, q8 += 64)
+            {
+                int s1 = 0, s2 = 0;
+                for (int l = 0; l < 32; l++)
+                {
+                    s1 += (q4[l] & 0xF) * q8[l];
+                    s2 += (q4[l] >> 4) * q8[l + 32];
+                }
+                int summ = mn[2 * j] * (bsums[4 * j] + bsums[4 * j + 1]) + mn[2 * j + 1] * (bsums[4 * j + 2] + bsums[4 * j + 3]);
+                acc = MathF.FusedMultiplyAdd(sc[2 * j] * s1 + sc[2 * j + 1] * s2, d, acc);
+                accMin = MathF.FusedMultiplyAdd(summ, dmin, accMin);
+            }
+        }
+        return acc - accMin;
+    }
+
     public static delegate*<byte*, byte*, int, float> ScalarKernel(GgmlType type) => type switch
     {
         GgmlType.Q4_0 => &ScalarQ4_0,
@@ -143,6 +176,19 @@ internal static unsafe class Interleaved
         GgmlType.Q4_K => &ScalarQ4_K,
         _ => throw new NotSupportedException($"{type} is not repacked."),
     };
+
+    /// <summary>
+    /// The kernel for the columns llama.cpp's repacked mul_mat sends through its gemm (a batch's first n - n % 4
+    /// columns when n &gt;= 4; see <see cref="GemmColumns"/>). Q4_0 and IQ4_NL gemm accumulate like their gemv.
+    /// </summary>
+    public static delegate*<byte*, byte*, int, float> ScalarGemmKernel(GgmlType type) =>
+        type == GgmlType.Q4_K ? &ScalarQ4_KGemm : ScalarKernel(type);
+
+    /// <summary>
+    /// How many of a batch's <paramref name="tokens"/> columns llama.cpp's repacked mul_mat (forward_mul_mat_one_chunk)
+    /// computes with gemm: groups of 4 when there are more than 3; the rest go through gemv one at a time.
+    /// </summary>
+    public static int GemmColumns(int tokens) => tokens > 3 ? tokens - tokens % 4 : 0;
 
     // ---------------- AVX2 kernels on the packed layout: 8 outputs per call ----------------
 
@@ -171,6 +217,10 @@ internal static unsafe class Interleaved
         GgmlType.Q4_K => &Avx2Q4_K,
         _ => throw new NotSupportedException($"{type} is not repacked."),
     };
+
+    /// <summary>The packed-layout twin of <see cref="ScalarGemmKernel"/>.</summary>
+    public static delegate*<byte*, byte*, int, float*, void> GemmGroupKernel(GgmlType type) =>
+        type == GgmlType.Q4_K ? &Avx2Q4_KGemm : GroupKernel(type);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Scales(byte* fp16, float da) =>
@@ -234,8 +284,16 @@ internal static unsafe class Interleaved
         Avx.Store(y, acc);
     }
 
+    /// <summary>ggml_gemv_q4_K_8x8_q8_K's order: one FMA per super-block (d and dmin chains).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2Q4_K(byte* w, byte* act, int n, float* y)
+    public static void Avx2Q4_K(byte* w, byte* act, int n, float* y) => Q4_K(w, act, n, y, gemmOrder: false);
+
+    /// <summary>ggml_gemm_q4_K_8x8_q8_K's order: one FMA per pair of sub-blocks (see <see cref="ScalarQ4_KGemm"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2Q4_KGemm(byte* w, byte* act, int n, float* y) => Q4_K(w, act, n, y, gemmOrder: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q4_K(byte* w, byte* act, int n, float* y, bool gemmOrder)
     {
         int nb = n / 256;
         var m4 = Vector256.Create((byte)0x0F);
@@ -268,13 +326,26 @@ internal static unsafe class Interleaved
                 }
                 Vector256<short> sc0 = Avx2.Shuffle(Vector256.Create(*(ulong*)(w + 32 + 16 * j)).AsSByte(), dup).AsInt16();
                 Vector256<short> sc1 = Avx2.Shuffle(Vector256.Create(*(ulong*)(w + 40 + 16 * j)).AsSByte(), dup).AsInt16();
-                isum = Avx2.Add(isum, Avx2.Add(Avx2.MultiplyAddAdjacent(s0, sc0), Avx2.MultiplyAddAdjacent(s1, sc1)));
+                Vector256<int> isumPair = Avx2.Add(Avx2.MultiplyAddAdjacent(s0, sc0), Avx2.MultiplyAddAdjacent(s1, sc1));
                 int bs = (bsums[4 * j] + bsums[4 * j + 1]) & 0xFFFF | (bsums[4 * j + 2] + bsums[4 * j + 3]) << 16;
                 Vector256<short> mins = Avx2.Shuffle(Vector256.Create(Sse2.LoadVector128(w + 96 + 16 * j)).AsSByte(), pairs).AsInt16();
-                imin = Avx2.Add(imin, Avx2.MultiplyAddAdjacent(mins, Vector256.Create(bs).AsInt16()));
+                Vector256<int> iminPair = Avx2.MultiplyAddAdjacent(mins, Vector256.Create(bs).AsInt16());
+                if (gemmOrder)
+                {
+                    acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isumPair), Scales(w, da), acc);
+                    accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(iminPair), Scales(w + 16, da), accMin);
+                }
+                else
+                {
+                    isum = Avx2.Add(isum, isumPair);
+                    imin = Avx2.Add(imin, iminPair);
+                }
             }
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum), Scales(w, da), acc);
-            accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(imin), Scales(w + 16, da), accMin);
+            if (!gemmOrder)
+            {
+                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum), Scales(w, da), acc);
+                accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(imin), Scales(w + 16, da), accMin);
+            }
         }
         Avx.Store(y, Avx.Subtract(acc, accMin));
     }
