@@ -302,9 +302,11 @@ internal static unsafe class Avx2Dot
             Vector128<short> mins16 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minsPacked).AsByte());
             Vector256<short> bsums = Avx.LoadVector256((short*)(y + 260));
             Vector128<int> prod = Sse2.MultiplyAddAdjacent(mins16, Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper()));
-            // ggml: summs += dmin * hsum(prod), dmin = -y.d * fp16(x.dmin), in scalar float
+            // ggml: summs += dmin * hsum(prod), dmin = -y.d * fp16(x.dmin), in scalar float; the haswell build
+            // contracts that line to one FMA (vfmadd231ss in its disassembly), which differs once there are 2+ blocks
             Vector128<int> h = Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(prod, Vector128<int>.Zero), Vector128<int>.Zero);
-            summs += -*(float*)y * Fp16.ToFloat(x + 2) * h.ToScalar();
+            float dmin = -*(float*)y * Fp16.ToFloat(x + 2);
+            summs = MathF.FusedMultiplyAdd(dmin, h.ToScalar(), summs);
             Vector256<byte> hbits = Avx.LoadVector256(x + 16);
             byte* q5 = x + 48;
             sbyte* q8 = (sbyte*)(y + 4);
