@@ -20,7 +20,7 @@ public static unsafe class AttentionKernels
 {
     private static bool UseAvx2 => KernelOptions.UseAvx2;
 
-    /// <summary>ggml_vec_dot_f32: four 8-lane accumulators over blocks of 32, GGML_F32x8_REDUCE, scalar tail.</summary>
+    /// <summary>ggml_vec_dot_f32 (see <see cref="Avx2Dot.F32"/>).</summary>
     public static float DotF32(float* x, float* y, int n)
     {
         if (!UseAvx2)
@@ -29,18 +29,7 @@ public static unsafe class AttentionKernels
             for (int i = 0; i < n; i++) s += x[i] * y[i];
             return (float)s;
         }
-        int np = n & ~31;
-        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (int i = 0; i < np; i += 32)
-        {
-            s0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), s0);
-            s1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), s1);
-            s2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), s2);
-            s3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), s3);
-        }
-        float sum = ReduceF32x8(s0, s1, s2, s3);
-        for (int i = np; i < n; i++) sum += x[i] * y[i];
-        return sum;
+        return Avx2Dot.F32(x, y, n);
     }
 
     /// <summary>GGML_F32x8_REDUCE: x0+x2, x1+x3, then their sum, then the 8 lanes by (lo+hi) and two hadds.</summary>

@@ -86,13 +86,14 @@ public static unsafe class VecDot
     /// <summary>
     /// The kernel for one product of a matrix multiplication: <paramref name="batch"/> true when the activation holds
     /// two or more columns. llama.cpp's CPU backend uses other kernels there for some types (llamafile's tinyBLAS for
-    /// F16/BF16), whose per-output summation order differs from the single-column vec_dot; this mirrors it.
+    /// F32/F16/BF16), whose per-output summation order differs from the single-column vec_dot; this mirrors it.
     /// </summary>
     internal static delegate*<byte*, byte*, int, float> GetKernel(GgmlType weightType, bool batch)
     {
         if (!KernelOptions.UseAvx2) return GetScalarKernel(weightType);
         if (batch)
         {
+            if (weightType == GgmlType.F32) return &Avx2F32Batch;
             if (weightType == GgmlType.F16) return &Avx2F16Batch;
             if (weightType == GgmlType.BF16) return &Avx2BF16Batch;
         }
@@ -143,6 +144,7 @@ public static unsafe class VecDot
     private static float Avx2F32(byte* x, byte* y, int n) => Avx2Dot.F32((float*)x, (float*)y, n);
     private static float Avx2F16(byte* x, byte* y, int n) => Avx2Dot.F16((ushort*)x, (float*)y, n);
     private static float Avx2BF16(byte* x, byte* y, int n) => Avx2Dot.BF16((ushort*)x, (float*)y, n);
+    private static float Avx2F32Batch(byte* x, byte* y, int n) => Avx2Dot.F32Batch((float*)x, (float*)y, n);
     private static float Avx2F16Batch(byte* x, byte* y, int n) => Avx2Dot.F16Batch((ushort*)x, (float*)y, n);
     private static float Avx2BF16Batch(byte* x, byte* y, int n) => Avx2Dot.BF16Batch((ushort*)x, (float*)y, n);
 }

@@ -12,22 +12,41 @@ internal static unsafe class Avx2Dot
 {
     private static Vector256<byte> Low4 => Vector256.Create((byte)0x0F);
 
+    /// <summary>
+    /// ggml_vec_dot_f32 (AVX2, one column): four 8-lane FMA accumulators over blocks of 32, GGML_F32x8_REDUCE, then
+    /// the n % 32 leftovers. Their loop is plain C (sumf += x[i]*y[i]), which the haswell build compiles (see its
+    /// disassembly) into groups of 8 and then 4 rounded products added one by one in order, and FMAs for the last
+    /// n % 4; so does this (it matters for heads of 8 or 16 values, whose q·k is all leftovers).
+    /// </summary>
     public static float F32(float* x, float* y, int n)
     {
+        int np = n & ~31;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        int i = 0;
-        for (; i + 32 <= n; i += 32)
+        for (int i = 0; i < np; i += 32)
         {
             a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
             a1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), a1);
             a2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), a2);
             a3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), a3);
         }
-        for (; i + 8 <= n; i += 8) a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
-        float sum = Avx2Helpers.HorizontalSum(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)));
-        double tail = 0;
-        for (; i < n; i++) tail += x[i] * y[i];
-        return (float)(sum + tail);
+        float sum = AttentionKernels.ReduceF32x8(a0, a1, a2, a3);
+        int t = np, unfused = np + ((n - np) & ~3);
+        for (; t < unfused; t++) sum += x[t] * y[t];
+        for (; t < n; t++) sum = MathF.FusedMultiplyAdd(x[t], y[t], sum);
+        return sum;
+    }
+
+    /// <summary>
+    /// llamafile's tinyBLAS for F32 (a batch of 2+ columns, k a multiple of 8): one 8-lane FMA chain per output,
+    /// then its hsum. Otherwise tinyBLAS declines and ggml uses <see cref="F32"/>.
+    /// </summary>
+    public static float F32Batch(float* x, float* y, int n)
+    {
+        if (n % 8 != 0) return F32(x, y, n);
+        Vector256<float> acc = default;
+        for (int i = 0; i < n; i += 8)
+            acc = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), acc);
+        return Avx2Helpers.HorizontalSum(acc);
     }
 
     // ggml_vec_dot_f16 (AVX2/F16C, one column): four 8-lane FMA accumulators over blocks of 32, GGML_F32x8_REDUCE,
