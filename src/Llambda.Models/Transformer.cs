@@ -171,7 +171,11 @@ public sealed class Transformer
             Span<float> up = b.Up.AsSpan(0, fn * c.FeedForwardLength);
             MatMul.MatMulBatch(w.Gate, fnormed, fn, gate, Pool);
             MatMul.MatMulBatch(w.Up, fnormed, fn, up, Pool);
-            Ops.SwiGlu(gate, up, gate);
+            // per token: ggml_vec_swiglu_f32 runs row by row (8 at a time, libm's expf for a row's last n % 8), so
+            // one call over the whole batch would put a row's tail into a vector with the next row's head
+            int ffl = c.FeedForwardLength;
+            for (int t = 0; t < fn; t++)
+                Ops.SwiGlu(gate.Slice(t * ffl, ffl), up.Slice(t * ffl, ffl), gate.Slice(t * ffl, ffl));
             Span<float> fprojected = projected[..(fn * dim)];
             MatMul.MatMulBatch(w.Down, gate, fn, fprojected, Pool);
             TensorPrimitives.Add(fh, fprojected, fh);
