@@ -1,5 +1,8 @@
 namespace Llambda.Models;
 
+/// <summary>Receives one named intermediate tensor of a forward pass (see <see cref="ForwardBuffers.Trace"/>).</summary>
+public delegate void TensorTrace(string name, ReadOnlySpan<float> values);
+
 /// <summary>
 /// Scratch memory for one forward pass of up to <see cref="MaxBatch"/> tokens. Owned by a session, so many
 /// sessions can share one model; allocated once, reused for every token.
@@ -24,6 +27,15 @@ public sealed class ForwardBuffers
     }
 
     public int MaxBatch { get; }
+
+    /// <summary>
+    /// Debugging aid (null in normal use): called with every intermediate tensor of a forward batch, named as in
+    /// llama.cpp's graph (attn_norm-{layer}, Qcur-{layer} after RoPE, Kcur, Vcur, kqv_out, attn_out, ffn_inp,
+    /// ffn_norm, ffn_gate, ffn_up, ffn_swiglu, ffn_out, l_out, result_norm, result_output), token-major like ggml's
+    /// [ne0, n_tokens] layout, so a dump from llama.cpp's eval callback can be compared value for value (see
+    /// bench/reference/README.md). The span is only valid during the call.
+    /// </summary>
+    public TensorTrace? Trace { get; set; }
     internal float[] Hidden { get; }
     internal float[] Normed { get; }
     internal float[] Query { get; }

@@ -117,6 +117,7 @@ public sealed class Transformer
             MatMul.MatMulBatch(w.Query, normed, n, q, Pool);
             MatMul.MatMulBatch(w.Key, normed, n, k, Pool);
             MatMul.MatMulBatch(w.Value, normed, n, v, Pool);
+            b.Trace?.Invoke($"attn_norm-{l}", normed);
 
             for (int t = 0; t < n; t++)
             {
@@ -133,6 +134,12 @@ public sealed class Transformer
                 _rope.Apply(kt, c.KeyLength, table);
                 kt.CopyTo(cache.Keys(l).AsSpan((start + t) * c.KeyWidth, c.KeyWidth));
                 vt.CopyTo(cache.Values(l).AsSpan((start + t) * c.ValueWidth, c.ValueWidth));
+            }
+            if (b.Trace is { } trace)
+            {
+                trace($"Qcur-{l}", q);
+                trace($"Kcur-{l}", k);
+                trace($"Vcur-{l}", v);
             }
 
             Span<float> attention = b.Attention.AsSpan(0, n * c.HeadCount * c.ValueLength);
@@ -156,7 +163,10 @@ public sealed class Transformer
 
             Span<float> projected = b.Projected.AsSpan(0, n * dim);
             MatMul.MatMulBatch(w.Output, attention, n, projected, Pool);
+            b.Trace?.Invoke($"kqv_out-{l}", attention);
+            b.Trace?.Invoke($"attn_out-{l}", projected);
             TensorPrimitives.Add(hidden, projected, hidden);
+            b.Trace?.Invoke($"ffn_inp-{l}", hidden);
 
             // llama.cpp drops the tokens whose logits are not wanted after the last layer's attention: its
             // feed-forward block then runs on the last token alone (a matrix-vector product, with the single-column
@@ -171,14 +181,23 @@ public sealed class Transformer
             Span<float> up = b.Up.AsSpan(0, fn * c.FeedForwardLength);
             MatMul.MatMulBatch(w.Gate, fnormed, fn, gate, Pool);
             MatMul.MatMulBatch(w.Up, fnormed, fn, up, Pool);
+            if (b.Trace is { } ftrace)
+            {
+                ftrace($"ffn_norm-{l}", fnormed);
+                ftrace($"ffn_gate-{l}", gate);
+                ftrace($"ffn_up-{l}", up);
+            }
             // per token: ggml_vec_swiglu_f32 runs row by row (8 at a time, libm's expf for a row's last n % 8), so
             // one call over the whole batch would put a row's tail into a vector with the next row's head
             int ffl = c.FeedForwardLength;
             for (int t = 0; t < fn; t++)
                 Ops.SwiGlu(gate.Slice(t * ffl, ffl), up.Slice(t * ffl, ffl), gate.Slice(t * ffl, ffl));
+            b.Trace?.Invoke($"ffn_swiglu-{l}", gate);
             Span<float> fprojected = projected[..(fn * dim)];
             MatMul.MatMulBatch(w.Down, gate, fn, fprojected, Pool);
+            b.Trace?.Invoke($"ffn_out-{l}", fprojected);
             TensorPrimitives.Add(fh, fprojected, fh);
+            b.Trace?.Invoke($"l_out-{l}", fh);
         }
 
         if (logits.IsEmpty) return;
@@ -187,7 +206,9 @@ public sealed class Transformer
         Span<float> final = b.Normed.AsSpan(0, count * dim);
         for (int t = 0; t < count; t++)
             Ops.RmsNorm(hidden.Slice((first + t) * dim, dim), Weights.OutputNorm, c.RmsNormEpsilon, final.Slice(t * dim, dim));
+        b.Trace?.Invoke("result_norm", final);
         MatMul.MatMulBatch(Weights.Output, final, count, logits, Pool);
+        b.Trace?.Invoke("result_output", logits);
     }
 
     /// <summary>Qwen3's per-head RMSNorm of queries and keys.</summary>
