@@ -50,6 +50,49 @@ public unsafe class RepackTests
         }
     }
 
+    /// <summary>
+    /// llama.cpp's repacked mul_mat computes a batch's first n - n % 4 columns with its gemm and the rest with gemv; for
+    /// Q4_K the two accumulate differently (an FMA per 64 values vs per 256), so a column's result depends on its place.
+    /// </summary>
+    [Fact]
+    public void Q4_K_batches_use_the_gemm_order_for_groups_of_4_columns_and_gemv_for_the_rest()
+    {
+        var rng = new Random(11);
+        const int cols = 256 * 3, rows = 16, n = 6;
+        long rb = GgmlTypeInfo.RowBytes(GgmlType.Q4_K, cols);
+        var data = new byte[rb * rows];
+        for (int r = 0; r < rows; r++) TestData.RandomRow(rng, GgmlType.Q4_K, cols).CopyTo(data, r * rb);
+        float[] x = TestData.RandomFloats(rng, cols * n, 3f);
+        using var owner = new RepackedWeights();
+        fixed (byte* p = data)
+        {
+            WeightMatrix packed = owner.Repack(new WeightMatrix(GgmlType.Q4_K, rows, cols, p), null, 0);
+            var batch = new float[rows * n];
+            MatMul.MatMulBatch(packed, x, n, batch, null);
+            Assert.Equal(4, Interleaved.GemmColumns(n));
+            var act = new byte[VecDot.ActivationBytes(GgmlType.Q4_K, cols)];
+            var single = new float[rows];
+            int gemmDiffers = 0;
+            for (int t = 0; t < n; t++)
+            {
+                VecDot.PrepareActivation(GgmlType.Q4_K, x.AsSpan(t * cols, cols), act);
+                MatMul.MatVec(packed, x.AsSpan(t * cols, cols), single, null);
+                for (int r = 0; r < rows; r++)
+                {
+                    float y = batch[t * rows + r];
+                    fixed (byte* a = act)
+                    {
+                        float gemv = Interleaved.ScalarQ4_K(p + r * rb, a, cols), gemm = Interleaved.ScalarQ4_KGemm(p + r * rb, a, cols);
+                        Assert.Equal(t < 4 ? gemm : gemv, y);
+                        Assert.Equal(gemv, single[r]); // one column alone is always gemv
+                        if (gemm != gemv) gemmDiffers++;
+                    }
+                }
+            }
+            Assert.True(gemmDiffers > 0, "the test data should tell the two orders apart");
+        }
+    }
+
     [Fact]
     public void Row_counts_that_are_not_a_multiple_of_8_are_not_repacked()
     {
