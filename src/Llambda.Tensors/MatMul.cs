@@ -54,6 +54,7 @@ public static unsafe class MatMul
     internal static void MatMulPrepared(WeightMatrix w, byte* act, int actStride, int n, float* y, WorkerPool? pool)
     {
         bool packed = w.IsPacked && KernelOptions.UseAvx2;
+        bool tiled = !packed && !w.RepackOrder && KernelOptions.UseAvx2;
         var job = new Job
         {
             Kernel = w.RepackOrder ? Interleaved.ScalarKernel(w.Type) : VecDot.GetKernel(w.Type, batch: n >= 2),
@@ -63,6 +64,8 @@ public static unsafe class MatMul
             GemmKernel = w.RepackOrder ? Interleaved.ScalarGemmKernel(w.Type) : null,
             GemmGroupKernel = packed ? Interleaved.GemmGroupKernel(w.Type) : null,
             GemmTokens = w.RepackOrder ? Interleaved.GemmColumns(n) : 0,
+            RowsKernel = tiled ? Avx2Tiles.RowsKernel(w.Type, batch: n >= 2) : null,
+            TileKernel = tiled ? Avx2Tiles.TileKernel(w.Type) : null,
 
             Packed = packed ? w.Packed : null,
             GroupBytes = packed ? Interleaved.GroupBytes(w.Type, w.Cols) : 0,
@@ -107,6 +110,8 @@ public static unsafe class MatMul
         public delegate*<byte*, byte*, int, float> GemmKernel;
         public delegate*<byte*, byte*, int, float*, void> GemmGroupKernel;
         public int GemmTokens; // tokens 0..GemmTokens-1 use the Gemm kernels (repacked types only)
+        public delegate*<byte*, long, byte*, int, float*, void> RowsKernel;
+        public delegate*<byte*, long, byte*, long, int, float*, long, void> TileKernel;
 
         public byte* Packed;
         public long GroupBytes;
@@ -137,16 +142,33 @@ public static unsafe class MatMul
                 }
                 return;
             }
+            int r0 = start;
+            if (RowsKernel != null && (Tokens == 1 || TileKernel != null))
+            {
+                // Avx2Tiles.Rows rows at a time (every chunk but the matrix's last is a multiple of it); each row
+                // against every token, Avx2Tiles.Tokens tokens at a time where there is a tile kernel
+                var rows = RowsKernel;
+                var tile = TileKernel;
+                for (; r0 + Avx2Tiles.Rows <= end; r0 += Avx2Tiles.Rows)
+                {
+                    byte* w = W + r0 * RowBytes;
+                    int t = 0;
+                    if (tile != null)
+                        for (; t + Avx2Tiles.Tokens <= Tokens; t += Avx2Tiles.Tokens)
+                            tile(w, RowBytes, Act + (long)t * ActStride, ActStride, cols, Y + (long)t * Rows + r0, Rows);
+                    for (; t < Tokens; t++) rows(w, RowBytes, Act + (long)t * ActStride, cols, Y + (long)t * Rows + r0);
+                }
+            }
             if (Tokens == 1)
             {
-                byte* row = W + start * RowBytes;
-                for (int r = start; r < end; r++, row += RowBytes) Y[r] = kernel(row, Act, cols);
+                byte* row = W + r0 * RowBytes;
+                for (int r = r0; r < end; r++, row += RowBytes) Y[r] = kernel(row, Act, cols);
                 return;
             }
             // tile: a few rows at a time against every token, so each weight row is streamed from memory once
             // and re-read from cache for the other tokens
             const int RowTile = 4;
-            for (int r0 = start; r0 < end; r0 += RowTile)
+            for (; r0 < end; r0 += RowTile)
             {
                 int r1 = Math.Min(end, r0 + RowTile);
                 for (int t = 0; t < Tokens; t++)
