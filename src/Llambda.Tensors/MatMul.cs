@@ -64,6 +64,8 @@ public static unsafe class MatMul
             GemmKernel = w.RepackOrder ? Interleaved.ScalarGemmKernel(w.Type) : null,
             GemmGroupKernel = packed ? Interleaved.GemmGroupKernel(w.Type) : null,
             GemmTokens = w.RepackOrder ? Interleaved.GemmColumns(n) : 0,
+            GroupTileKernel = packed && n >= InterleavedTiles.Tokens ? InterleavedTiles.GroupKernel(w.Type) : null,
+            GemmGroupTileKernel = packed && n >= InterleavedTiles.Tokens ? InterleavedTiles.GemmGroupKernel(w.Type) : null,
             RowsKernel = tiled ? Avx2Tiles.RowsKernel(w.Type, batch: n >= 2) : null,
             TileKernel = tiled ? Avx2Tiles.TileKernel(w.Type) : null,
 
@@ -110,6 +112,8 @@ public static unsafe class MatMul
         public delegate*<byte*, byte*, int, float> GemmKernel;
         public delegate*<byte*, byte*, int, float*, void> GemmGroupKernel;
         public int GemmTokens; // tokens 0..GemmTokens-1 use the Gemm kernels (repacked types only)
+        public delegate*<byte*, byte*, long, int, float*, long, void> GroupTileKernel;
+        public delegate*<byte*, byte*, long, int, float*, long, void> GemmGroupTileKernel;
         public delegate*<byte*, long, byte*, int, float*, void> RowsKernel;
         public delegate*<byte*, long, byte*, long, int, float*, long, void> TileKernel;
 
@@ -133,11 +137,19 @@ public static unsafe class MatMul
                 // 8-row groups (start and end are multiples of 8: the row count is, and so is every chunk)
                 var group = GroupKernel;
                 var gemm = GemmGroupKernel;
+                var groupTile = GroupTileKernel;
+                var gemmTile = GemmGroupTileKernel;
+                const int T = InterleavedTiles.Tokens;
                 for (int r = start; r < end; r += Interleaved.Rows)
                 {
                     byte* g = Packed + (r / Interleaved.Rows) * GroupBytes;
                     int t = 0;
+                    // the gemm columns (a multiple of 4), then the rest; T tokens per call where there is a tile kernel
+                    if (gemmTile != null)
+                        for (; t + T <= GemmTokens; t += T) gemmTile(g, Act + (long)t * ActStride, ActStride, cols, Y + (long)t * Rows + r, Rows);
                     for (; t < GemmTokens; t++) gemm(g, Act + (long)t * ActStride, cols, Y + (long)t * Rows + r);
+                    if (groupTile != null)
+                        for (; t + T <= Tokens; t += T) groupTile(g, Act + (long)t * ActStride, ActStride, cols, Y + (long)t * Rows + r, Rows);
                     for (; t < Tokens; t++) group(g, Act + (long)t * ActStride, cols, Y + (long)t * Rows + r);
                 }
                 return;

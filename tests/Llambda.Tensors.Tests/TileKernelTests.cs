@@ -116,6 +116,45 @@ public unsafe class TileKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.IQ4_NL)]
+    [InlineData(GgmlType.Q4_K)]
+    public void PackedBatchesEqualTheOneTokenGroupKernel(GgmlType type)
+    {
+        var rng = new Random(431 + (int)type);
+        int cols = GgmlTypeInfo.BlockSize(type) == 256 ? 256 * 3 : 32 * 7;
+        using var pool = new WorkerPool(2);
+        using var owner = new RepackedWeights();
+        foreach (int rows in (int[])[8, 24, 8 * 13])
+        {
+            long rowBytes = GgmlTypeInfo.RowBytes(type, cols);
+            byte[] data = RandomMatrix(rng, type, rows, cols, rowBytes);
+            fixed (byte* p = data)
+            {
+                WeightMatrix packed = owner.Repack(new WeightMatrix(type, rows, cols, p), null, 0);
+                for (int n = 1; n <= 7; n++)
+                {
+                    float[] x = TestData.RandomFloats(rng, cols * n, 3f);
+                    var y = new float[rows * n];
+                    var yPool = new float[rows * n];
+                    MatMul.MatMulBatch(packed, x, n, y, null);
+                    MatMul.MatMulBatch(packed, x, n, yPool, pool);
+                    var one = new float[rows];
+                    for (int t = 0; t < n; t++)
+                    {
+                        MatMul.MatVec(packed, x.AsSpan(t * cols, cols), one, null);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            AssertBitEqual(one[r], y[t * rows + r], $"{type} rows {rows} n {n}: row {r} token {t}");
+                            AssertBitEqual(one[r], yPool[t * rows + r], $"{type} rows {rows} n {n} (pool): row {r} token {t}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void ScalarAndSimdBatchesAgree()
     {
