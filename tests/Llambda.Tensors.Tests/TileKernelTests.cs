@@ -75,6 +75,7 @@ public unsafe class TileKernelTests
     [Theory]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.F16)]
+    [InlineData(GgmlType.Q6_K)]
     public void TileKernelsEqualTheSingleOutputKernelAtAnyStride(GgmlType type)
     {
         if (!HasAvx2) return;

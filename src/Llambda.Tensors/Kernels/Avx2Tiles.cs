@@ -31,6 +31,7 @@ internal static unsafe class Avx2Tiles
         // whole page long), so decode keeps the single-row kernel; batches use this for the leftover tokens
         GgmlType.Q8_0 => batch ? &Q8_0Rows : null,
         GgmlType.F16 => batch ? &F16BatchRows : &F16Rows,
+        GgmlType.Q6_K => batch ? &Q6_KRows : null,
         _ => null,
     };
 
@@ -42,6 +43,7 @@ internal static unsafe class Avx2Tiles
     {
         GgmlType.Q8_0 => &Q8_0Tile,
         GgmlType.F16 => &F16BatchTile,
+        GgmlType.Q6_K => &Q6_KTile,
         _ => null,
     };
 
@@ -246,4 +248,81 @@ internal static unsafe class Avx2Tiles
         Store4(y + yStride, c10, c11, c12, c13);
         Store4(y + 2 * yStride, c20, c21, c22, c23);
     }
+
+    // ---- Q6_K × Q8_K: Avx2Dot.Q6_K, one row against three tokens, the 6-bit weights unpacked once ----
+
+    private static void Q6_KRows(byte* w, long rowBytes, byte* act, int n, float* y)
+    {
+        for (int r = 0; r < Rows; r++) y[r] = Avx2Dot.Q6_K(w + r * rowBytes, act, n);
+    }
+
+    private static void Q6_KTile(byte* w, long rowBytes, byte* act, long actStride, int n, float* y, long yStride)
+    {
+        for (int r = 0; r < Rows; r++) Q6_KRowTokens(w + r * rowBytes, act, actStride, n, y + r, yStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6_KQuad(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2, Vector256<byte> v3,
+        Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, sbyte* q8, Vector256<int> sumi)
+    {
+        // the integer sums of Avx2Dot.Q6_K (exact, so any grouping gives the same value)
+        Vector256<byte> m32 = Vector256.Create((byte)32);
+        Vector256<sbyte> y0 = Avx.LoadVector256(q8), y1 = Avx.LoadVector256(q8 + 32);
+        Vector256<sbyte> y2 = Avx.LoadVector256(q8 + 64), y3 = Avx.LoadVector256(q8 + 96);
+        Vector256<short> p0 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v0, y0), Avx2.MultiplyAddAdjacent(m32, y0));
+        Vector256<short> p1 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v1, y1), Avx2.MultiplyAddAdjacent(m32, y1));
+        Vector256<short> p2 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v2, y2), Avx2.MultiplyAddAdjacent(m32, y2));
+        Vector256<short> p3 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v3, y3), Avx2.MultiplyAddAdjacent(m32, y3));
+        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, s0));
+        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, s1));
+        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, s2));
+        return Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, s3));
+    }
+
+    private static void Q6_KRowTokens(byte* x, byte* act, long actStride, int n, float* y, long yStride)
+    {
+        int nb = n / 256;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default;
+        Vector256<byte> m3 = Vector256.Create((byte)3);
+        byte* a0 = act, a1 = act + actStride, a2 = act + 2 * actStride;
+        for (int b = 0; b < nb; b++, x += Blocks.Q6_K, a0 += Blocks.Q8_K, a1 += Blocks.Q8_K, a2 += Blocks.Q8_K)
+        {
+            Vector256<int> sumi0 = default, sumi1 = default, sumi2 = default;
+            for (int half = 0; half < 2; half++)
+            {
+                byte* ql = x + 64 * half;
+                byte* qh = x + 128 + 32 * half;
+                sbyte* sc = (sbyte*)(x + 192 + 8 * half);
+                Vector256<byte> l1 = Avx.LoadVector256(ql);
+                Vector256<byte> l2 = Avx.LoadVector256(ql + 32);
+                Vector256<ushort> h = Avx.LoadVector256(qh).AsUInt16();
+                Vector256<byte> h0 = Avx2.ShiftLeftLogical(Avx2.And(h.AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> h1 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> h2 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 4).AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> h3 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 6).AsByte(), m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> v0 = Avx2.Or(Avx2.And(l1, Low4), h0);
+                Vector256<byte> v1 = Avx2.Or(Avx2.And(l2, Low4), h1);
+                Vector256<byte> v2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), h2);
+                Vector256<byte> v3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l2.AsUInt16(), 4).AsByte(), Low4), h3);
+                Vector256<short> s0 = TwoScales(sc[0], sc[1]), s1 = TwoScales(sc[2], sc[3]);
+                Vector256<short> s2 = TwoScales(sc[4], sc[5]), s3 = TwoScales(sc[6], sc[7]);
+                int q8 = 4 + 128 * half;
+                sumi0 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a0 + q8), sumi0);
+                sumi1 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a1 + q8), sumi1);
+                sumi2 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a2 + q8), sumi2);
+            }
+            float dx = Fp16.ToFloat(x + 208);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(dx * *(float*)a0), Avx.ConvertToVector256Single(sumi0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(dx * *(float*)a1), Avx.ConvertToVector256Single(sumi1), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(dx * *(float*)a2), Avx.ConvertToVector256Single(sumi2), acc2);
+        }
+        y[0] = Avx2Helpers.HorizontalSum(acc0);
+        y[yStride] = Avx2Helpers.HorizontalSum(acc1);
+        y[2 * yStride] = Avx2Helpers.HorizontalSum(acc2);
+    }
+
+    private static Vector256<byte> Low4 => Vector256.Create((byte)0x0F);
+
+    private static Vector256<short> TwoScales(int lo, int hi) =>
+        Vector256.Create(Vector128.Create((short)lo), Vector128.Create((short)hi));
 }
