@@ -155,7 +155,7 @@ public static unsafe class MatMul
                 return;
             }
             int r0 = start;
-            if (RowsKernel != null && (Tokens == 1 || TileKernel != null))
+            if (RowsKernel != null)
             {
                 // Avx2Tiles.Rows rows at a time (every chunk but the matrix's last is a multiple of it); each row
                 // against every token, Avx2Tiles.Tokens tokens at a time where there is a tile kernel
