@@ -273,14 +273,13 @@ internal static unsafe class Avx2Tiles
     private static Vector256<int> Q6_KQuad(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2, Vector256<byte> v3,
         Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, sbyte* q8, Vector256<int> sumi)
     {
-        // the integer sums of Avx2Dot.Q6_K (exact, so any grouping gives the same value)
-        Vector256<byte> m32 = Vector256.Create((byte)32);
+        // the lane sums of Avx2Dot.Q6_K before its -32 offset (exact integers, so any grouping gives the same value)
         Vector256<sbyte> y0 = Avx.LoadVector256(q8), y1 = Avx.LoadVector256(q8 + 32);
         Vector256<sbyte> y2 = Avx.LoadVector256(q8 + 64), y3 = Avx.LoadVector256(q8 + 96);
-        Vector256<short> p0 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v0, y0), Avx2.MultiplyAddAdjacent(m32, y0));
-        Vector256<short> p1 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v1, y1), Avx2.MultiplyAddAdjacent(m32, y1));
-        Vector256<short> p2 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v2, y2), Avx2.MultiplyAddAdjacent(m32, y2));
-        Vector256<short> p3 = Avx2.Subtract(Avx2.MultiplyAddAdjacent(v3, y3), Avx2.MultiplyAddAdjacent(m32, y3));
+        Vector256<short> p0 = Avx2.MultiplyAddAdjacent(v0, y0);
+        Vector256<short> p1 = Avx2.MultiplyAddAdjacent(v1, y1);
+        Vector256<short> p2 = Avx2.MultiplyAddAdjacent(v2, y2);
+        Vector256<short> p3 = Avx2.MultiplyAddAdjacent(v3, y3);
         sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, s0));
         sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, s1));
         sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, s2));
@@ -319,6 +318,11 @@ internal static unsafe class Avx2Tiles
                 sumi1 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a1 + q8), sumi1);
                 sumi2 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a2 + q8), sumi2);
             }
+            // the -32 offset per lane from each token's Q8_K block sums, as Avx2Dot.Q6_K takes it out
+            Vector256<short> scales16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128((sbyte*)(x + 192)));
+            sumi0 = Avx2.Subtract(sumi0, Offset32(a0, scales16));
+            sumi1 = Avx2.Subtract(sumi1, Offset32(a1, scales16));
+            sumi2 = Avx2.Subtract(sumi2, Offset32(a2, scales16));
             float dx = Fp16.ToFloat(x + 208);
             acc0 = Fma.MultiplyAdd(Vector256.Create(dx * *(float*)a0), Avx.ConvertToVector256Single(sumi0), acc0);
             acc1 = Fma.MultiplyAdd(Vector256.Create(dx * *(float*)a1), Avx.ConvertToVector256Single(sumi1), acc1);
@@ -328,6 +332,11 @@ internal static unsafe class Avx2Tiles
         y[yStride] = Avx2Helpers.HorizontalSum(acc1);
         y[2 * yStride] = Avx2Helpers.HorizontalSum(acc2);
     }
+
+    /// <summary>32 · (bsums · scales) per lane pair of a Q8_K block at <paramref name="q8k"/> (bsums at byte 260).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Offset32(byte* q8k, Vector256<short> scales16) =>
+        Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8k + 260)), scales16), 5);
 
     private static Vector256<byte> Low4 => Vector256.Create((byte)0x0F);
 
