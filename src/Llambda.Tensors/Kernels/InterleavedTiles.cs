@@ -28,10 +28,10 @@ internal static unsafe class InterleavedTiles
 
     /// <summary>
     /// The tile kernel for a batch's gemm columns (<see cref="Interleaved.GemmColumns"/>): Q4_0 and IQ4_NL gemm
-    /// accumulate like their gemv, so the same kernel; Q4_K's gemm order has no tile kernel yet (null).
+    /// accumulate like their gemv, so the same kernel; Q4_K's gemm has its own order.
     /// </summary>
     public static delegate*<byte*, byte*, long, int, float*, long, void> GemmGroupKernel(GgmlType type) =>
-        type == GgmlType.Q4_K ? null : GroupKernel(type);
+        type == GgmlType.Q4_K ? &Q4_KGemm : GroupKernel(type);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> Q4_0Sum(Vector256<byte> l0, Vector256<byte> l1, Vector256<byte> l2, Vector256<byte> l3,
@@ -86,7 +86,16 @@ internal static unsafe class InterleavedTiles
 
     // Interleaved.Avx2Q4_K for two tokens
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Q4_K(byte* w, byte* act, long actStride, int n, float* y, long yStride)
+    private static void Q4_K(byte* w, byte* act, long actStride, int n, float* y, long yStride) =>
+        Q4_K(w, act, actStride, n, y, yStride, gemmOrder: false);
+
+    /// <summary>The gemm columns' order (<see cref="Interleaved.Avx2Q4_KGemm"/>): one FMA per pair of sub-blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q4_KGemm(byte* w, byte* act, long actStride, int n, float* y, long yStride) =>
+        Q4_K(w, act, actStride, n, y, yStride, gemmOrder: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q4_K(byte* w, byte* act, long actStride, int n, float* y, long yStride, bool gemmOrder)
     {
         int nb = n / 256;
         var m4 = Vector256.Create((byte)0x0F);
@@ -105,6 +114,11 @@ internal static unsafe class InterleavedTiles
             short* bsums0 = (short*)(a0 + 260), bsums1 = (short*)(a1 + 260);
             Vector256<int> isum0 = Vector256<int>.Zero, imin0 = Vector256<int>.Zero;
             Vector256<int> isum1 = Vector256<int>.Zero, imin1 = Vector256<int>.Zero;
+            // the super-block scales times each token's activation scale (fp16 d and dmin of the 8 rows)
+            Vector256<float> d = Avx2Helpers.HalfToSingleFinite((short*)w), dmin = Avx2Helpers.HalfToSingleFinite((short*)(w + 16));
+            Vector256<float> da0 = Vector256.Create(*(float*)a0), da1 = Vector256.Create(*(float*)a1);
+            Vector256<float> dda0 = Avx.Multiply(d, da0), dminda0 = Avx.Multiply(dmin, da0);
+            Vector256<float> dda1 = Avx.Multiply(d, da1), dminda1 = Avx.Multiply(dmin, da1);
             byte* q = w + 160;
             for (int j = 0; j < 4; j++, q += 256, aq0 += 16, aq1 += 16)
             {
@@ -123,20 +137,34 @@ internal static unsafe class InterleavedTiles
                 Vector256<short> sc0 = Avx2.Shuffle(Vector256.Create(*(ulong*)(w + 32 + 16 * j)).AsSByte(), dup).AsInt16();
                 Vector256<short> sc1 = Avx2.Shuffle(Vector256.Create(*(ulong*)(w + 40 + 16 * j)).AsSByte(), dup).AsInt16();
                 Vector256<short> mins = Avx2.Shuffle(Vector256.Create(Sse2.LoadVector128(w + 96 + 16 * j)).AsSByte(), pairs).AsInt16();
-                isum0 = Avx2.Add(isum0, Avx2.Add(Avx2.MultiplyAddAdjacent(s00, sc0), Avx2.MultiplyAddAdjacent(s01, sc1)));
-                isum1 = Avx2.Add(isum1, Avx2.Add(Avx2.MultiplyAddAdjacent(s10, sc0), Avx2.MultiplyAddAdjacent(s11, sc1)));
+                Vector256<int> pair0 = Avx2.Add(Avx2.MultiplyAddAdjacent(s00, sc0), Avx2.MultiplyAddAdjacent(s01, sc1));
+                Vector256<int> pair1 = Avx2.Add(Avx2.MultiplyAddAdjacent(s10, sc0), Avx2.MultiplyAddAdjacent(s11, sc1));
                 int bs0 = (bsums0[4 * j] + bsums0[4 * j + 1]) & 0xFFFF | (bsums0[4 * j + 2] + bsums0[4 * j + 3]) << 16;
                 int bs1 = (bsums1[4 * j] + bsums1[4 * j + 1]) & 0xFFFF | (bsums1[4 * j + 2] + bsums1[4 * j + 3]) << 16;
-                imin0 = Avx2.Add(imin0, Avx2.MultiplyAddAdjacent(mins, Vector256.Create(bs0).AsInt16()));
-                imin1 = Avx2.Add(imin1, Avx2.MultiplyAddAdjacent(mins, Vector256.Create(bs1).AsInt16()));
+                Vector256<int> minPair0 = Avx2.MultiplyAddAdjacent(mins, Vector256.Create(bs0).AsInt16());
+                Vector256<int> minPair1 = Avx2.MultiplyAddAdjacent(mins, Vector256.Create(bs1).AsInt16());
+                if (gemmOrder)
+                {
+                    acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pair0), dda0, acc0);
+                    accMin0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(minPair0), dminda0, accMin0);
+                    acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pair1), dda1, acc1);
+                    accMin1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(minPair1), dminda1, accMin1);
+                }
+                else
+                {
+                    isum0 = Avx2.Add(isum0, pair0);
+                    isum1 = Avx2.Add(isum1, pair1);
+                    imin0 = Avx2.Add(imin0, minPair0);
+                    imin1 = Avx2.Add(imin1, minPair1);
+                }
             }
-            Vector256<float> d = Avx2Helpers.HalfToSingleFinite((short*)w);
-            Vector256<float> dmin = Avx2Helpers.HalfToSingleFinite((short*)(w + 16));
-            Vector256<float> da0 = Vector256.Create(*(float*)a0), da1 = Vector256.Create(*(float*)a1);
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0), Avx.Multiply(d, da0), acc0);
-            accMin0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(imin0), Avx.Multiply(dmin, da0), accMin0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum1), Avx.Multiply(d, da1), acc1);
-            accMin1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(imin1), Avx.Multiply(dmin, da1), accMin1);
+            if (!gemmOrder)
+            {
+                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0), dda0, acc0);
+                accMin0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(imin0), dminda0, accMin0);
+                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum1), dda1, acc1);
+                accMin1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(imin1), dminda1, accMin1);
+            }
         }
         Avx.Store(y, Avx.Subtract(acc0, accMin0));
         Avx.Store(y + yStride, Avx.Subtract(acc1, accMin1));
