@@ -59,7 +59,7 @@ public sealed class Transformer
             int n = Math.Min(buffers.MaxBatch, tokens.Length - done);
             bool last = done + n == tokens.Length;
             Span<float> batchLogits = all ? logits.Slice(done * vocab, n * vocab) : last ? logits[..vocab] : default;
-            ForwardBatch(tokens.Slice(done, n), startPosition + done, cache, buffers, batchLogits, all);
+            ForwardBatch(tokens.Slice(done, n), startPosition + done, cache, buffers, batchLogits, all, UBatchLength(done, tokens.Length) >= 2);
         }
     }
 
@@ -78,7 +78,7 @@ public sealed class Transformer
         for (int done = 0; done < tokens.Length; done += buffers.MaxBatch)
         {
             int n = Math.Min(buffers.MaxBatch, tokens.Length - done);
-            ForwardBatch(tokens.Slice(done, n), done, cache, buffers, default, allLogits: false);
+            ForwardBatch(tokens.Slice(done, n), done, cache, buffers, default, allLogits: false, UBatchLength(done, tokens.Length) >= 2);
             Span<float> normed = buffers.Normed.AsSpan(0, dim);
             for (int t = 0; t < n; t++)
             {
@@ -89,7 +89,22 @@ public sealed class Transformer
         TensorPrimitives.Multiply(sum, 1f / tokens.Length, sum);
     }
 
-    private unsafe void ForwardBatch(ReadOnlySpan<int> tokens, int start, KvCache cache, ForwardBuffers b, Span<float> logits, bool allLogits)
+    /// <summary>
+    /// llama.cpp evaluates a prompt in ubatches of this many tokens (its default n_ubatch). Which kernels run, and so
+    /// the float summation order, depends on a ubatch's size (1 token or more), not on how we cut it into pieces of
+    /// <see cref="ForwardBuffers.MaxBatch"/>.
+    /// </summary>
+    public const int LlamaCppUBatch = 512;
+
+    /// <summary>The length of llama.cpp's ubatch that holds token <paramref name="index"/> of a <paramref name="count"/>-token input.</summary>
+    private static int UBatchLength(int index, int count)
+    {
+        int start = index / LlamaCppUBatch * LlamaCppUBatch;
+        return Math.Min(LlamaCppUBatch, count - start);
+    }
+
+    /// <param name="inUBatch">True when these tokens belong to a llama.cpp ubatch of 2 or more tokens (batch kernels).</param>
+    private unsafe void ForwardBatch(ReadOnlySpan<int> tokens, int start, KvCache cache, ForwardBuffers b, Span<float> logits, bool allLogits, bool inUBatch)
     {
         ModelConfig c = Config;
         int n = tokens.Length;
@@ -114,9 +129,9 @@ public sealed class Transformer
             Span<float> q = b.Query.AsSpan(0, n * c.QueryWidth);
             Span<float> k = b.Key.AsSpan(0, n * c.KeyWidth);
             Span<float> v = b.Value.AsSpan(0, n * c.ValueWidth);
-            MatMul.MatMulBatch(w.Query, normed, n, q, Pool);
-            MatMul.MatMulBatch(w.Key, normed, n, k, Pool);
-            MatMul.MatMulBatch(w.Value, normed, n, v, Pool);
+            MatMul.MatMulBatch(w.Query, normed, n, q, Pool, inUBatch);
+            MatMul.MatMulBatch(w.Key, normed, n, k, Pool, inUBatch);
+            MatMul.MatMulBatch(w.Value, normed, n, v, Pool, inUBatch);
             b.Trace?.Invoke($"attn_norm-{l}", normed);
 
             for (int t = 0; t < n; t++)
@@ -155,14 +170,14 @@ public sealed class Transformer
                     KeyLength = c.KeyLength, ValueLength = c.ValueLength,
                     KeyWidth = c.KeyWidth, ValueWidth = c.ValueWidth,
                     StartPosition = start, Scale = 1.0f / MathF.Sqrt(c.KeyLength),
-                    BatchOrder = n >= 2,
+                    BatchOrder = inUBatch,
                 };
                 if (n * c.HeadCount * (start + n) < 4096) job.Execute(0, n * c.HeadCount);
                 else Pool.Run(ref job, n * c.HeadCount, 1);
             }
 
             Span<float> projected = b.Projected.AsSpan(0, n * dim);
-            MatMul.MatMulBatch(w.Output, attention, n, projected, Pool);
+            MatMul.MatMulBatch(w.Output, attention, n, projected, Pool, inUBatch);
             b.Trace?.Invoke($"kqv_out-{l}", attention);
             b.Trace?.Invoke($"attn_out-{l}", projected);
             TensorPrimitives.Add(hidden, projected, hidden);
@@ -172,15 +187,16 @@ public sealed class Transformer
             // feed-forward block then runs on the last token alone (a matrix-vector product, with the single-column
             // kernels). Mirror that when only the last token's logits are asked for.
             int f0 = 0, fn = n;
-            if (l == c.LayerCount - 1 && !logits.IsEmpty && !allLogits) { f0 = n - 1; fn = 1; }
+            bool ffnInUBatch = inUBatch;
+            if (l == c.LayerCount - 1 && !logits.IsEmpty && !allLogits) { f0 = n - 1; fn = 1; ffnInUBatch = false; }
             Span<float> fh = hidden.Slice(f0 * dim, fn * dim);
             Span<float> fnormed = normed[..(fn * dim)];
             for (int t = 0; t < fn; t++)
                 Ops.RmsNorm(fh.Slice(t * dim, dim), w.FeedForwardNorm, c.RmsNormEpsilon, fnormed.Slice(t * dim, dim));
             Span<float> gate = b.Gate.AsSpan(0, fn * c.FeedForwardLength);
             Span<float> up = b.Up.AsSpan(0, fn * c.FeedForwardLength);
-            MatMul.MatMulBatch(w.Gate, fnormed, fn, gate, Pool);
-            MatMul.MatMulBatch(w.Up, fnormed, fn, up, Pool);
+            MatMul.MatMulBatch(w.Gate, fnormed, fn, gate, Pool, ffnInUBatch);
+            MatMul.MatMulBatch(w.Up, fnormed, fn, up, Pool, ffnInUBatch);
             if (b.Trace is { } ftrace)
             {
                 ftrace($"ffn_norm-{l}", fnormed);
@@ -194,7 +210,7 @@ public sealed class Transformer
                 Ops.SwiGlu(gate.Slice(t * ffl, ffl), up.Slice(t * ffl, ffl), gate.Slice(t * ffl, ffl));
             b.Trace?.Invoke($"ffn_swiglu-{l}", gate);
             Span<float> fprojected = projected[..(fn * dim)];
-            MatMul.MatMulBatch(w.Down, gate, fn, fprojected, Pool);
+            MatMul.MatMulBatch(w.Down, gate, fn, fprojected, Pool, ffnInUBatch);
             b.Trace?.Invoke($"ffn_out-{l}", fprojected);
             TensorPrimitives.Add(fh, fprojected, fh);
             b.Trace?.Invoke($"l_out-{l}", fh);

@@ -22,7 +22,11 @@ public static unsafe class MatMul
     /// <paramref name="y"/> receives n rows of w.Rows values (Y = X·Wᵀ). Each output equals what <see cref="MatVec"/>
     /// gives for that token, bit for bit.
     /// </summary>
-    public static void MatMulBatch(WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, WorkerPool? pool)
+    /// <param name="inLargerBatch">
+    /// True when these columns are part of a larger batch (a llama.cpp ubatch) of which they are a piece: the batch
+    /// kernels (tinyBLAS order for the float types) then apply even to a single column, as they do in llama.cpp.
+    /// </param>
+    public static void MatMulBatch(WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, WorkerPool? pool, bool inLargerBatch = false)
     {
         if (n <= 0) return;
         if (x.Length < (long)n * w.Cols) throw new ArgumentException($"x holds {x.Length} values, {(long)n * w.Cols} needed.", nameof(x));
@@ -41,7 +45,7 @@ public static unsafe class MatMul
                 VecDot.Prepare(w.Type, px + (long)t * w.Cols, act + (long)t * actBytes, w.Cols);
                 if (packed) Interleaved.PrepareExtra(w.Type, act + (long)t * actBytes, w.Cols);
             }
-            MatMulPrepared(w, act, actBytes, n, py, pool);
+            MatMulPrepared(w, act, actBytes, n, py, pool, inLargerBatch);
         }
     }
 
@@ -51,13 +55,14 @@ public static unsafe class MatMul
     /// packed matrix (<see cref="WeightMatrix.IsPacked"/>) each row must also carry the extra bytes of
     /// <see cref="Interleaved.PrepareExtra"/>.
     /// </summary>
-    internal static void MatMulPrepared(WeightMatrix w, byte* act, int actStride, int n, float* y, WorkerPool? pool)
+    internal static void MatMulPrepared(WeightMatrix w, byte* act, int actStride, int n, float* y, WorkerPool? pool, bool inLargerBatch = false)
     {
+        bool batch = n >= 2 || inLargerBatch;
         bool packed = w.IsPacked && KernelOptions.UseAvx2;
         bool tiled = !packed && !w.RepackOrder && KernelOptions.UseAvx2;
         var job = new Job
         {
-            Kernel = w.RepackOrder ? Interleaved.ScalarKernel(w.Type) : VecDot.GetKernel(w.Type, batch: n >= 2),
+            Kernel = w.RepackOrder ? Interleaved.ScalarKernel(w.Type) : VecDot.GetKernel(w.Type, batch),
             GroupKernel = packed ? Interleaved.GroupKernel(w.Type) : null,
             // llama.cpp's repacked mul_mat runs the first n - n % 4 columns through its gemm, which may accumulate
             // in another order than the gemv that takes the rest
@@ -66,7 +71,7 @@ public static unsafe class MatMul
             GemmTokens = w.RepackOrder ? Interleaved.GemmColumns(n) : 0,
             GroupTileKernel = packed && n >= InterleavedTiles.Tokens ? InterleavedTiles.GroupKernel(w.Type) : null,
             GemmGroupTileKernel = packed && n >= InterleavedTiles.Tokens ? InterleavedTiles.GemmGroupKernel(w.Type) : null,
-            RowsKernel = tiled ? Avx2Tiles.RowsKernel(w.Type, batch: n >= 2) : null,
+            RowsKernel = tiled ? Avx2Tiles.RowsKernel(w.Type, batch) : null,
             TileKernel = tiled ? Avx2Tiles.TileKernel(w.Type) : null,
 
             Packed = packed ? w.Packed : null,
