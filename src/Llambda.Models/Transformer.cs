@@ -59,7 +59,7 @@ public sealed class Transformer
             int n = Math.Min(buffers.MaxBatch, tokens.Length - done);
             bool last = done + n == tokens.Length;
             Span<float> batchLogits = all ? logits.Slice(done * vocab, n * vocab) : last ? logits[..vocab] : default;
-            ForwardBatch(tokens.Slice(done, n), startPosition + done, cache, buffers, batchLogits, all, UBatchLength(done, tokens.Length) >= 2);
+            ForwardBatch(tokens.Slice(done, n), startPosition + done, cache, buffers, batchLogits, all, UBatchLength(done, tokens.Length) >= 2, hiddenWanted: false);
         }
     }
 
@@ -78,7 +78,7 @@ public sealed class Transformer
         for (int done = 0; done < tokens.Length; done += buffers.MaxBatch)
         {
             int n = Math.Min(buffers.MaxBatch, tokens.Length - done);
-            ForwardBatch(tokens.Slice(done, n), done, cache, buffers, default, allLogits: false, UBatchLength(done, tokens.Length) >= 2);
+            ForwardBatch(tokens.Slice(done, n), done, cache, buffers, default, allLogits: false, UBatchLength(done, tokens.Length) >= 2, hiddenWanted: true);
             Span<float> normed = buffers.Normed.AsSpan(0, dim);
             for (int t = 0; t < n; t++)
             {
@@ -104,7 +104,8 @@ public sealed class Transformer
     }
 
     /// <param name="inUBatch">True when these tokens belong to a llama.cpp ubatch of 2 or more tokens (batch kernels).</param>
-    private unsafe void ForwardBatch(ReadOnlySpan<int> tokens, int start, KvCache cache, ForwardBuffers b, Span<float> logits, bool allLogits, bool inUBatch)
+    /// <param name="hiddenWanted">True when the caller reads the final hidden states (embeddings) even without logits.</param>
+    private unsafe void ForwardBatch(ReadOnlySpan<int> tokens, int start, KvCache cache, ForwardBuffers b, Span<float> logits, bool allLogits, bool inUBatch, bool hiddenWanted)
     {
         ModelConfig c = Config;
         int n = tokens.Length;
@@ -182,6 +183,10 @@ public sealed class Transformer
             b.Trace?.Invoke($"attn_out-{l}", projected);
             TensorPrimitives.Add(hidden, projected, hidden);
             b.Trace?.Invoke($"ffn_inp-{l}", hidden);
+
+            // The last layer's keys and values are cached; its feed-forward block only feeds the outputs, so a piece of
+            // a prompt whose logits nobody wants (all but the last) stops here, as llama.cpp drops those tokens.
+            if (l == c.LayerCount - 1 && logits.IsEmpty && !hiddenWanted) return;
 
             // llama.cpp drops the tokens whose logits are not wanted after the last layer's attention: its
             // feed-forward block then runs on the last token alone (a matrix-vector product, with the single-column
