@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static Llambda.Tensors.Kernels.Avx2Helpers;
 
 namespace Llambda.Tensors.Kernels;
 
@@ -10,7 +11,6 @@ namespace Llambda.Tensors.Kernels;
 /// </summary>
 internal static unsafe class Avx2Dot
 {
-    private static Vector256<byte> Low4 => Vector256.Create((byte)0x0F);
 
     /// <summary>
     /// ggml_vec_dot_f32 (AVX2, one column): four 8-lane FMA accumulators over blocks of 32, GGML_F32x8_REDUCE, then
@@ -201,9 +201,6 @@ internal static unsafe class Avx2Dot
         return Avx2Helpers.HorizontalSum(acc);
     }
 
-    private static Vector256<short> TwoScales(int lo, int hi) =>
-        Vector256.Create(Vector128.Create((short)lo), Vector128.Create((short)hi));
-
     // ggml_vec_dot_q2_K_q8_K (AVX2): per super-block, first acc = fma(-y.d*dmin, mins·bsums (8 lanes), acc), then
     // acc = fma(y.d*d, scaled integer sums, acc); hsum_float_8 at the end.
     public static float Q2_K(byte* x, byte* y, int n)
@@ -359,41 +356,17 @@ internal static unsafe class Avx2Dot
     {
         int nb = n / 256;
         Vector256<float> acc = default;
-        Vector256<byte> m3 = Vector256.Create((byte)3);
         for (int b = 0; b < nb; b++, x += Blocks.Q6_K, y += Blocks.Q8_K)
         {
-            byte* ql = x;
-            byte* qh = x + 128;
-            sbyte* sc = (sbyte*)(x + 192);
-            sbyte* q8 = (sbyte*)(y + 4);
-            Vector256<short> scales16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc));
-            Vector256<int> q8sclsub = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(y + 260)), scales16), 5);
             Vector256<int> sumi = default;
-            for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, q8 += 128)
+            for (int half = 0; half < 2; half++)
             {
-                Vector256<byte> l1 = Avx.LoadVector256(ql);
-                Vector256<byte> l2 = Avx.LoadVector256(ql + 32);
-                Vector256<ushort> h = Avx.LoadVector256(qh).AsUInt16();
-                Vector256<byte> h0 = Avx2.ShiftLeftLogical(Avx2.And(h.AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> h1 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> h2 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 4).AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> h3 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 6).AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> v0 = Avx2.Or(Avx2.And(l1, Low4), h0);
-                Vector256<byte> v1 = Avx2.Or(Avx2.And(l2, Low4), h1);
-                Vector256<byte> v2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), h2);
-                Vector256<byte> v3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l2.AsUInt16(), 4).AsByte(), Low4), h3);
-                Vector256<sbyte> y0 = Avx.LoadVector256(q8), y1 = Avx.LoadVector256(q8 + 32);
-                Vector256<sbyte> y2 = Avx.LoadVector256(q8 + 64), y3 = Avx.LoadVector256(q8 + 96);
-                Vector256<short> p0 = Avx2.MultiplyAddAdjacent(v0, y0);
-                Vector256<short> p1 = Avx2.MultiplyAddAdjacent(v1, y1);
-                Vector256<short> p2 = Avx2.MultiplyAddAdjacent(v2, y2);
-                Vector256<short> p3 = Avx2.MultiplyAddAdjacent(v3, y3);
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, TwoScales(sc[0], sc[1])));
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, TwoScales(sc[2], sc[3])));
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, TwoScales(sc[4], sc[5])));
-                sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, TwoScales(sc[6], sc[7])));
+                sbyte* sc = (sbyte*)(x + 192 + 8 * half);
+                Q6_KHalf(x + 64 * half, x + 128 + 32 * half, out var v0, out var v1, out var v2, out var v3);
+                sumi = Q6_KHalfSums(v0, v1, v2, v3, TwoScales(sc[0], sc[1]), TwoScales(sc[2], sc[3]),
+                    TwoScales(sc[4], sc[5]), TwoScales(sc[6], sc[7]), (sbyte*)(y + 4 + 128 * half), sumi);
             }
-            sumi = Avx2.Subtract(sumi, q8sclsub);
+            sumi = Avx2.Subtract(sumi, Q6_KOffset(y, Avx2.ConvertToVector256Int16(Sse2.LoadVector128((sbyte*)(x + 192)))));
             float d = *(float*)y * Fp16.ToFloat(x + 208);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }

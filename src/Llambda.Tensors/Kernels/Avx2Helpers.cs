@@ -91,4 +91,59 @@ internal static unsafe class Avx2Helpers
         bytes = Avx2.Or(bytes, Vector256.Create(0x7fbfdfeff7fbfdfeUL).AsByte());
         return Avx2.CompareEqual(bytes, Vector256<byte>.AllBitsSet);
     }
+
+    /// <summary>The low-nibble mask.</summary>
+    public static Vector256<byte> Low4 => Vector256.Create((byte)0x0F);
+
+    /// <summary>Two scales as int16 lanes: <paramref name="lo"/> in the low 128 bits, <paramref name="hi"/> in the high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> TwoScales(int lo, int hi) =>
+        Vector256.Create(Vector128.Create((short)lo), Vector128.Create((short)hi));
+
+    // ---- Q6_K × Q8_K (ggml_vec_dot_q6_K_q8_K's integer work, shared by Avx2Dot.Q6_K and its tiles) ----
+
+    /// <summary>The 128 unsigned 6-bit values of one half of a Q6_K block: 4 low bits from ql (64 bytes), 2 high from qh (32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Q6_KHalf(byte* ql, byte* qh, out Vector256<byte> v0, out Vector256<byte> v1, out Vector256<byte> v2, out Vector256<byte> v3)
+    {
+        Vector256<byte> m3 = Vector256.Create((byte)3);
+        Vector256<byte> l1 = Avx.LoadVector256(ql);
+        Vector256<byte> l2 = Avx.LoadVector256(ql + 32);
+        Vector256<ushort> h = Avx.LoadVector256(qh).AsUInt16();
+        Vector256<byte> h0 = Avx2.ShiftLeftLogical(Avx2.And(h.AsByte(), m3).AsUInt16(), 4).AsByte();
+        Vector256<byte> h1 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), m3).AsUInt16(), 4).AsByte();
+        Vector256<byte> h2 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 4).AsByte(), m3).AsUInt16(), 4).AsByte();
+        Vector256<byte> h3 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 6).AsByte(), m3).AsUInt16(), 4).AsByte();
+        v0 = Avx2.Or(Avx2.And(l1, Low4), h0);
+        v1 = Avx2.Or(Avx2.And(l2, Low4), h1);
+        v2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), h2);
+        v3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l2.AsUInt16(), 4).AsByte(), Low4), h3);
+    }
+
+    /// <summary>
+    /// <paramref name="sumi"/> plus one half block's lane sums against 128 Q8_K activations at <paramref name="q8"/>:
+    /// value × activation by pairs, then × the per-16 scales s0..s3 (<see cref="TwoScales"/>), before the -32 offset
+    /// (<see cref="Q6_KOffset"/>). Exact integers, so callers sharing it get the same lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Q6_KHalfSums(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2, Vector256<byte> v3,
+        Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, sbyte* q8, Vector256<int> sumi)
+    {
+        Vector256<short> p0 = Avx2.MultiplyAddAdjacent(v0, Avx.LoadVector256(q8));
+        Vector256<short> p1 = Avx2.MultiplyAddAdjacent(v1, Avx.LoadVector256(q8 + 32));
+        Vector256<short> p2 = Avx2.MultiplyAddAdjacent(v2, Avx.LoadVector256(q8 + 64));
+        Vector256<short> p3 = Avx2.MultiplyAddAdjacent(v3, Avx.LoadVector256(q8 + 96));
+        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, s0));
+        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, s1));
+        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, s2));
+        return Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, s3));
+    }
+
+    /// <summary>
+    /// The -32 offset of a Q6_K block against the Q8_K block at <paramref name="q8k"/>, per lane: 32 · (bsums · scales),
+    /// bsums at byte 260, <paramref name="scales16"/> the block's 16 scales as int16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Q6_KOffset(byte* q8k, Vector256<short> scales16) =>
+        Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8k + 260)), scales16), 5);
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Llambda.Gguf;
+using static Llambda.Tensors.Kernels.Avx2Helpers;
 
 namespace Llambda.Tensors.Kernels;
 
@@ -270,60 +271,29 @@ internal static unsafe class Avx2Tiles
         for (int r = 0; r < Rows; r++) Q6_KRowTokens(w + r * rowBytes, act, actStride, n, y + r, yStride);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q6_KQuad(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2, Vector256<byte> v3,
-        Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, sbyte* q8, Vector256<int> sumi)
-    {
-        // the lane sums of Avx2Dot.Q6_K before its -32 offset (exact integers, so any grouping gives the same value)
-        Vector256<sbyte> y0 = Avx.LoadVector256(q8), y1 = Avx.LoadVector256(q8 + 32);
-        Vector256<sbyte> y2 = Avx.LoadVector256(q8 + 64), y3 = Avx.LoadVector256(q8 + 96);
-        Vector256<short> p0 = Avx2.MultiplyAddAdjacent(v0, y0);
-        Vector256<short> p1 = Avx2.MultiplyAddAdjacent(v1, y1);
-        Vector256<short> p2 = Avx2.MultiplyAddAdjacent(v2, y2);
-        Vector256<short> p3 = Avx2.MultiplyAddAdjacent(v3, y3);
-        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, s0));
-        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, s1));
-        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, s2));
-        return Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, s3));
-    }
-
     private static void Q6_KRowTokens(byte* x, byte* act, long actStride, int n, float* y, long yStride)
     {
         int nb = n / 256;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default;
-        Vector256<byte> m3 = Vector256.Create((byte)3);
         byte* a0 = act, a1 = act + actStride, a2 = act + 2 * actStride;
         for (int b = 0; b < nb; b++, x += Blocks.Q6_K, a0 += Blocks.Q8_K, a1 += Blocks.Q8_K, a2 += Blocks.Q8_K)
         {
             Vector256<int> sumi0 = default, sumi1 = default, sumi2 = default;
             for (int half = 0; half < 2; half++)
             {
-                byte* ql = x + 64 * half;
-                byte* qh = x + 128 + 32 * half;
                 sbyte* sc = (sbyte*)(x + 192 + 8 * half);
-                Vector256<byte> l1 = Avx.LoadVector256(ql);
-                Vector256<byte> l2 = Avx.LoadVector256(ql + 32);
-                Vector256<ushort> h = Avx.LoadVector256(qh).AsUInt16();
-                Vector256<byte> h0 = Avx2.ShiftLeftLogical(Avx2.And(h.AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> h1 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> h2 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 4).AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> h3 = Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(h, 6).AsByte(), m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> v0 = Avx2.Or(Avx2.And(l1, Low4), h0);
-                Vector256<byte> v1 = Avx2.Or(Avx2.And(l2, Low4), h1);
-                Vector256<byte> v2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), h2);
-                Vector256<byte> v3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l2.AsUInt16(), 4).AsByte(), Low4), h3);
+                Q6_KHalf(x + 64 * half, x + 128 + 32 * half, out var v0, out var v1, out var v2, out var v3);
                 Vector256<short> s0 = TwoScales(sc[0], sc[1]), s1 = TwoScales(sc[2], sc[3]);
                 Vector256<short> s2 = TwoScales(sc[4], sc[5]), s3 = TwoScales(sc[6], sc[7]);
                 int q8 = 4 + 128 * half;
-                sumi0 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a0 + q8), sumi0);
-                sumi1 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a1 + q8), sumi1);
-                sumi2 = Q6_KQuad(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a2 + q8), sumi2);
+                sumi0 = Q6_KHalfSums(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a0 + q8), sumi0);
+                sumi1 = Q6_KHalfSums(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a1 + q8), sumi1);
+                sumi2 = Q6_KHalfSums(v0, v1, v2, v3, s0, s1, s2, s3, (sbyte*)(a2 + q8), sumi2);
             }
-            // the -32 offset per lane from each token's Q8_K block sums, as Avx2Dot.Q6_K takes it out
             Vector256<short> scales16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128((sbyte*)(x + 192)));
-            sumi0 = Avx2.Subtract(sumi0, Offset32(a0, scales16));
-            sumi1 = Avx2.Subtract(sumi1, Offset32(a1, scales16));
-            sumi2 = Avx2.Subtract(sumi2, Offset32(a2, scales16));
+            sumi0 = Avx2.Subtract(sumi0, Q6_KOffset(a0, scales16));
+            sumi1 = Avx2.Subtract(sumi1, Q6_KOffset(a1, scales16));
+            sumi2 = Avx2.Subtract(sumi2, Q6_KOffset(a2, scales16));
             float dx = Fp16.ToFloat(x + 208);
             acc0 = Fma.MultiplyAdd(Vector256.Create(dx * *(float*)a0), Avx.ConvertToVector256Single(sumi0), acc0);
             acc1 = Fma.MultiplyAdd(Vector256.Create(dx * *(float*)a1), Avx.ConvertToVector256Single(sumi1), acc1);
@@ -333,14 +303,4 @@ internal static unsafe class Avx2Tiles
         y[yStride] = Avx2Helpers.HorizontalSum(acc1);
         y[2 * yStride] = Avx2Helpers.HorizontalSum(acc2);
     }
-
-    /// <summary>32 · (bsums · scales) per lane pair of a Q8_K block at <paramref name="q8k"/> (bsums at byte 260).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Offset32(byte* q8k, Vector256<short> scales16) =>
-        Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8k + 260)), scales16), 5);
-
-    private static Vector256<byte> Low4 => Vector256.Create((byte)0x0F);
-
-    private static Vector256<short> TwoScales(int lo, int hi) =>
-        Vector256.Create(Vector128.Create((short)lo), Vector128.Create((short)hi));
 }
