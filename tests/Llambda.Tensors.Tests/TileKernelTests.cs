@@ -145,7 +145,7 @@ public unsafe class TileKernelTests
                     var four = new float[rows * 4];
                     for (int t = 0; t < n; t++)
                     {
-                        if (t < Interleaved.GemmColumns(n) && Interleaved.GemmGroupKernel(type) != Interleaved.GroupKernel(type))
+                        if (t < Interleaved.GemmColumns(n) && Interleaved.GemmOrderDiffers(type))
                         {
                             // A gemm column (Q4_K): its order is the gemm's, whatever the batch; a batch of just its
                             // group of 4 is the reference (RepackTests checks that order against the scalar gemm).

@@ -178,11 +178,17 @@ internal static unsafe class Interleaved
     };
 
     /// <summary>
+    /// True when llama.cpp's repacked gemm accumulates in another order than its gemv for this type: Q4_K (one FMA per
+    /// pair of sub-blocks); Q4_0 and IQ4_NL gemm accumulate like their gemv.
+    /// </summary>
+    public static bool GemmOrderDiffers(GgmlType type) => type == GgmlType.Q4_K;
+
+    /// <summary>
     /// The kernel for the columns llama.cpp's repacked mul_mat sends through its gemm (a batch's first n - n % 4
-    /// columns when n &gt;= 4; see <see cref="GemmColumns"/>). Q4_0 and IQ4_NL gemm accumulate like their gemv.
+    /// columns when n &gt;= 4; see <see cref="GemmColumns"/>).
     /// </summary>
     public static delegate*<byte*, byte*, int, float> ScalarGemmKernel(GgmlType type) =>
-        type == GgmlType.Q4_K ? &ScalarQ4_KGemm : ScalarKernel(type);
+        GemmOrderDiffers(type) ? &ScalarQ4_KGemm : ScalarKernel(type);
 
     /// <summary>
     /// How many of a batch's <paramref name="tokens"/> columns llama.cpp's repacked mul_mat (forward_mul_mat_one_chunk)
@@ -220,7 +226,7 @@ internal static unsafe class Interleaved
 
     /// <summary>The packed-layout twin of <see cref="ScalarGemmKernel"/>.</summary>
     public static delegate*<byte*, byte*, int, float*, void> GemmGroupKernel(GgmlType type) =>
-        type == GgmlType.Q4_K ? &Avx2Q4_KGemm : GroupKernel(type);
+        GemmOrderDiffers(type) ? &Avx2Q4_KGemm : GroupKernel(type);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Scales(byte* fp16, float da) =>

@@ -31,7 +31,7 @@ internal static unsafe class InterleavedTiles
     /// accumulate like their gemv, so the same kernel; Q4_K's gemm has its own order.
     /// </summary>
     public static delegate*<byte*, byte*, long, int, float*, long, void> GemmGroupKernel(GgmlType type) =>
-        type == GgmlType.Q4_K ? &Q4_KGemm : GroupKernel(type);
+        Interleaved.GemmOrderDiffers(type) ? &Q4_KGemm : GroupKernel(type);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> Q4_0Sum(Vector256<byte> l0, Vector256<byte> l1, Vector256<byte> l2, Vector256<byte> l3,
