@@ -62,7 +62,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             // The reference stands in for the path until the loader has fetched it; the id is what clients see.
             ModelPath = options.Model ?? ModelLocator.DefaultModelName,
-            ModelId = ModelId(options.Model),
+            ModelId = ModelReference.ModelName(options.Model),
             Host = "127.0.0.1",
             Port = 0,
             ApiKey = options.ApiKey,
@@ -94,15 +94,6 @@ public sealed class LoopbackServer : IAsyncDisposable
         string path = ModelProvider.EnsureLocalAsync(options.Model, new ProvisioningOptions { Log = message => Console.Error.WriteLine(message) })
             .GetAwaiter().GetResult();
         return LoadedModel.Load(path, new ModelOptions { Threads = options.Threads });
-    }
-
-    /// <summary>The id clients see: the reference's file name without <c>.gguf</c>.</summary>
-    public static string ModelId(string? reference)
-    {
-        if (string.IsNullOrWhiteSpace(reference)) return ModelLocator.DefaultModelName;
-        string name = ModelReference.TryParse(reference, out var parsed) && parsed is not null ? parsed.FileName : reference;
-        name = Path.GetFileName(name.TrimEnd('/'));
-        return name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? name[..^5] : name;
     }
 
     /// <summary>

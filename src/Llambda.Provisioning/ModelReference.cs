@@ -59,6 +59,18 @@ public sealed record ModelReference
         _ => Path.GetFileName(Location),
     };
 
+    /// <summary>
+    /// The model name clients see for <paramref name="reference"/> (a path, name or remote reference, or none for the
+    /// default model): its file name without <c>.gguf</c>.
+    /// </summary>
+    public static string ModelName(string? reference)
+    {
+        if (string.IsNullOrWhiteSpace(reference)) return ModelLocator.DefaultModelName;
+        string name = TryParse(reference, out var parsed) && parsed is not null ? parsed.FileName : reference;
+        name = Path.GetFileName(name.TrimEnd('/'));
+        return name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? name[..^5] : name;
+    }
+
     /// <summary>Parses <paramref name="text"/>, or throws an <see cref="ArgumentException"/> that says what is wrong and what is expected.</summary>
     public static ModelReference Parse(string text)
     {

@@ -17,6 +17,16 @@ public class ModelReferenceTests
         Assert.Null(r.Sha256);
     }
 
+    [Theory]
+    [InlineData(null, "stories260K")]
+    [InlineData("stories260K", "stories260K")]
+    [InlineData("/abs/path/tiny.GGUF", "tiny")]
+    [InlineData("https://example.com/files/tiny%20model.gguf?x=1", "tiny model")]
+    [InlineData("s3://bucket/models/qwen.gguf", "qwen")]
+    [InlineData("hf://org/repo/sub/smol.gguf@main#sha256=" + Pin, "smol")]
+    public void ModelNameIsTheFileNameWithoutGguf(string? reference, string expected) =>
+        Assert.Equal(expected, ModelReference.ModelName(reference));
+
     [Fact]
     public void HttpsUrl()
     {

@@ -40,7 +40,7 @@ internal static class ServeCommand
             var options = new ServerOptions
             {
                 ModelPath = path,
-                ModelId = parse.GetValue(alias) ?? (parsed.IsRemote ? Path.GetFileNameWithoutExtension(parsed.FileName) : null),
+                ModelId = parse.GetValue(alias) ?? (parsed.IsRemote ? ModelReference.ModelName(reference) : null),
                 Host = parse.GetValue(host) ?? "127.0.0.1",
                 Port = parse.GetValue(port) ?? PortFromEnvironment(),
                 ApiKey = parse.GetValue(apiKey) ?? NonEmpty(Environment.GetEnvironmentVariable("LLAMBDA_API_KEY")),
