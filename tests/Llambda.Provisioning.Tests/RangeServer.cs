@@ -25,6 +25,7 @@ public sealed class RangeServer : IAsyncDisposable
     private readonly ConcurrentQueue<ServedRequest> _requests = new();
     private int _dropsLeft;
     private int _statusesLeft;
+    private int _inFlight;
 
     private RangeServer(WebApplication app) => _app = app;
 
@@ -45,7 +46,18 @@ public sealed class RangeServer : IAsyncDisposable
     /// <summary>Sent as the ETag of every file.</summary>
     public string ETag { get; set; } = "\"v1\"";
 
-    public IReadOnlyList<ServedRequest> Requests => [.. _requests];
+    /// <summary>
+    /// The requests served so far, once every request still in flight has been recorded (waiting up to 10 s): a client
+    /// can hold a response's last byte before the handler has counted it.
+    /// </summary>
+    public IReadOnlyList<ServedRequest> Requests
+    {
+        get
+        {
+            SpinWait.SpinUntil(() => Volatile.Read(ref _inFlight) == 0, TimeSpan.FromSeconds(10));
+            return [.. _requests];
+        }
+    }
 
     public static async Task<RangeServer> StartAsync()
     {
@@ -82,6 +94,19 @@ public sealed class RangeServer : IAsyncDisposable
     public void ClearRequests() => _requests.Clear();
 
     private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await ServeAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
     {
         string path = context.Request.Path.Value ?? "";
         string? range = context.Request.Headers.Range.ToString() is { Length: > 0 } r ? r : null;
