@@ -24,6 +24,7 @@ internal static unsafe class Avx2Dot
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int i = 0; i < np; i += 32)
         {
+            PrefetchAhead(x + i, 128);
             a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
             a1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), a1);
             a2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), a2);
@@ -57,6 +58,7 @@ internal static unsafe class Avx2Dot
         int i = 0;
         for (; i + 32 <= n; i += 32)
         {
+            PrefetchAhead(x + i);
             a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i), Avx.LoadVector256(y + i), a0);
             a1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 8), Avx.LoadVector256(y + i + 8), a1);
             a2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 16), Avx.LoadVector256(y + i + 16), a2);
@@ -86,6 +88,7 @@ internal static unsafe class Avx2Dot
         int i = 0;
         for (; i + 32 <= n; i += 32)
         {
+            PrefetchAhead(x + i);
             c1 = Avx.Add(Avx.Multiply(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i)), Avx.LoadVector256(y + i)), c1);
             c2 = Avx.Add(Avx.Multiply(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 8)), Avx.LoadVector256(y + i + 8)), c2);
             c3 = Avx.Add(Avx.Multiply(Avx2Helpers.BF16ToSingle(Sse2.LoadVector128(x + i + 16)), Avx.LoadVector256(y + i + 16)), c3);
@@ -114,6 +117,7 @@ internal static unsafe class Avx2Dot
         Vector256<sbyte> off = Vector256.Create((sbyte)8);
         for (int b = 0; b < nb; b++, x += Blocks.Q4_0, y += Blocks.Q8_0)
         {
+            PrefetchAhead(x);
             Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
             Vector256<sbyte> qx = Avx2.Subtract(Avx2Helpers.Nibbles(x + 2).AsSByte(), off);
             Vector256<int> p = Avx2Helpers.MulSumI8(qx, Avx.LoadVector256((sbyte*)(y + 2)));
@@ -129,6 +133,7 @@ internal static unsafe class Avx2Dot
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++, x += Blocks.Q8_0, y += Blocks.Q8_0)
         {
+            PrefetchAhead(x);
             Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
             Vector256<int> p = Avx2Helpers.MulSumI8(Avx.LoadVector256((sbyte*)(x + 2)), Avx.LoadVector256((sbyte*)(y + 2)));
             acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(p), acc);
@@ -143,6 +148,7 @@ internal static unsafe class Avx2Dot
         float summs = 0;
         for (int b = 0; b < nb; b++, x += Blocks.Q4_1, y += Blocks.Q8_1)
         {
+            PrefetchAhead(x);
             summs += Fp16.ToFloat(x + 2) * Fp16.ToFloat(y + 2);
             Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
             Vector256<int> p = Avx2Helpers.MulSumU8(Avx2Helpers.Nibbles(x + 4), Avx.LoadVector256((sbyte*)(y + 4)));
@@ -158,6 +164,7 @@ internal static unsafe class Avx2Dot
         Vector256<byte> f0 = Vector256.Create((byte)0xF0);
         for (int b = 0; b < nb; b++, x += Blocks.Q5_0, y += Blocks.Q8_0)
         {
+            PrefetchAhead(x);
             Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
             Vector256<byte> qx = Avx2Helpers.Nibbles(x + 6);
             Vector256<byte> hi = Avx2.AndNot(Avx2Helpers.BytesFromBits(*(uint*)(x + 2)), f0); // 0xF0 where the 5th bit is clear: q - 16
@@ -176,6 +183,7 @@ internal static unsafe class Avx2Dot
         Vector256<byte> b10 = Vector256.Create((byte)0x10);
         for (int b = 0; b < nb; b++, x += Blocks.Q5_1, y += Blocks.Q8_1)
         {
+            PrefetchAhead(x);
             summs += Fp16.ToFloat(x + 2) * Fp16.ToFloat(y + 2);
             Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
             Vector256<byte> qx = Avx2.Or(Avx2Helpers.Nibbles(x + 8), Avx2.And(Avx2Helpers.BytesFromBits(*(uint*)(x + 4)), b10));
@@ -193,6 +201,7 @@ internal static unsafe class Avx2Dot
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++, x += Blocks.IQ4_NL, y += Blocks.Q8_0)
         {
+            PrefetchAhead(x);
             Vector256<float> d = Vector256.Create(Fp16.ToFloat(x) * Fp16.ToFloat(y));
             Vector256<sbyte> qx = Avx2.Shuffle(table, Avx2Helpers.Nibbles(x + 2).AsSByte());
             Vector256<int> p = Avx2Helpers.MulSumI8(qx, Avx.LoadVector256((sbyte*)(y + 2)));
@@ -210,6 +219,7 @@ internal static unsafe class Avx2Dot
         Vector256<byte> m3 = Vector256.Create((byte)3);
         for (int b = 0; b < nb; b++, x += Blocks.Q2_K, y += Blocks.Q8_K)
         {
+            PrefetchAhead(x, Blocks.Q2_K);
             byte* sc = x;
             sbyte* q8 = (sbyte*)(y + 4);
             float yd = *(float*)y;
@@ -246,6 +256,7 @@ internal static unsafe class Avx2Dot
         Vector256<byte> four = Vector256.Create((byte)4);
         for (int b = 0; b < nb; b++, x += Blocks.Q3_K, y += Blocks.Q8_K)
         {
+            PrefetchAhead(x, Blocks.Q3_K);
             Blocks.UnpackScalesQ3K(x + 96, scales);
             sbyte* q8 = (sbyte*)(y + 4);
             Vector256<byte> hbits = Avx.LoadVector256(x);
@@ -278,6 +289,7 @@ internal static unsafe class Avx2Dot
         Vector128<float> accMins = default;
         for (int b = 0; b < nb; b++, x += Blocks.Q4_K, y += Blocks.Q8_K)
         {
+            PrefetchAhead(x, Blocks.Q4_K);
             Blocks.UnpackScaleMinK4(x + 4, out ulong scales, out ulong minsPacked);
             // sum over sub-blocks of min * (sum of the 32 activations), from the Q8_K block sums
             Vector128<short> mins16 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minsPacked).AsByte());
@@ -313,6 +325,7 @@ internal static unsafe class Avx2Dot
         Vector256<byte> b10 = Vector256.Create((byte)0x10);
         for (int b = 0; b < nb; b++, x += Blocks.Q5_K, y += Blocks.Q8_K)
         {
+            PrefetchAhead(x, Blocks.Q5_K);
             Blocks.UnpackScaleMinK4(x + 4, out ulong scales, out ulong minsPacked);
             // sum over sub-blocks of min * (sum of the 32 activations), from the Q8_K block sums
             Vector128<short> mins16 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minsPacked).AsByte());
@@ -358,6 +371,7 @@ internal static unsafe class Avx2Dot
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++, x += Blocks.Q6_K, y += Blocks.Q8_K)
         {
+            PrefetchAhead(x, Blocks.Q6_K);
             Vector256<int> sumi = default;
             for (int half = 0; half < 2; half++)
             {

@@ -243,6 +243,7 @@ internal static unsafe class Interleaved
         byte* a = act;
         for (int b = 0; b < nb; b++, w += Q4_0GroupBlock, a += Blocks.Q8_0)
         {
+            Avx2Helpers.PrefetchAhead(w, Q4_0GroupBlock);
             int* aq = (int*)(a + 2);
             Vector256<byte> v0 = Avx.LoadVector256(w + 16);
             Vector256<byte> v1 = Avx.LoadVector256(w + 48);
@@ -273,6 +274,7 @@ internal static unsafe class Interleaved
         byte* a = act;
         for (int b = 0; b < nb; b++, w += Q4_0GroupBlock, a += Blocks.Q8_0)
         {
+            Avx2Helpers.PrefetchAhead(w, Q4_0GroupBlock);
             int* aq = (int*)(a + 2);
             Vector256<int> isum = Vector256<int>.Zero;
             for (int p = 0; p < 4; p++)
@@ -315,6 +317,7 @@ internal static unsafe class Interleaved
         byte* a = act;
         for (int b = 0; b < nb; b++, w += Q4_KGroupBlock, a += Blocks.Q8_K)
         {
+            Avx2Helpers.PrefetchAhead(w, Q4_KGroupBlock);
             float da = *(float*)a;
             int* aq = (int*)(a + 4);
             short* bsums = (short*)(a + 260);
