@@ -7,7 +7,8 @@ namespace Llambda.Tensors;
 /// Dot products between a weight row and a "prepared" activation row, with llama.cpp's CPU pairing of weight type to
 /// activation (vec_dot) type: Q4_0/Q5_0/Q8_0/IQ4_NL → Q8_0, Q4_1/Q5_1 → Q8_1, k-quants → Q8_K, F16 → F16, BF16 → BF16,
 /// F32 → F32. For the float types the prepared activation is stored as f32 values already rounded to the vec_dot type's
-/// precision (F16 / BF16), which gives the same products as ggml while keeping the inner loop free of conversions.
+/// precision (F16 / BF16), which gives the same products as ggml while keeping the inner loop free of conversions;
+/// F16's are also scaled by 2^112 (<see cref="Fp16.ScaledActivationFactor"/>), which the F16 kernels undo for free.
 /// </summary>
 public static unsafe class VecDot
 {
@@ -73,7 +74,7 @@ public static unsafe class VecDot
             case GgmlType.Q8_0: QuantizeKernels.Q8_0(x, dst, n); break;
             case GgmlType.Q8_1: QuantizeKernels.Q8_1(x, dst, n); break;
             case GgmlType.Q8_K: QuantizeKernels.Q8_K(x, dst, n); break;
-            case GgmlType.F16: QuantizeKernels.RoundToF16(x, (float*)dst, n); break;
+            case GgmlType.F16: QuantizeKernels.RoundToF16Scaled(x, (float*)dst, n); break;
             case GgmlType.BF16: QuantizeKernels.RoundToBF16(x, (float*)dst, n); break;
             default: Buffer.MemoryCopy(x, dst, (long)n * 4, (long)n * 4); break;
         }

@@ -65,6 +65,8 @@ public unsafe class KernelTests
         float[] xd = at is GgmlType.F16 or GgmlType.BF16 or GgmlType.F32
             ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(act).ToArray()
             : TestData.Dequant(at, act, n);
+        if (at == GgmlType.F16)
+            for (int i = 0; i < n; i++) xd[i] *= Fp16.ScaledActivationInverse; // prepared times 2^112
         double exact = 0, mag = 0, plain = 0, norm = 0;
         for (int i = 0; i < n; i++)
         {
@@ -126,6 +128,36 @@ public unsafe class KernelTests
             Half v = BitConverter.UInt16BitsToHalf((ushort)i);
             if (!Half.IsFinite(v)) continue;
             Assert.Equal(BitConverter.SingleToUInt32Bits((float)v), BitConverter.SingleToUInt32Bits(f[i]));
+        }
+    }
+
+    [Fact]
+    public void ScaledHalvesTimesScaledActivationsGiveTheExactProducts()
+    {
+        Assert.Equal(MathF.ScaleB(1f, 112), Fp16.ScaledActivationFactor);
+        Assert.Equal(MathF.ScaleB(1f, -112), Fp16.ScaledActivationInverse);
+        if (!HasAvx2) return;
+        var h = new short[65536];
+        for (int i = 0; i < h.Length; i++) h[i] = (short)i;
+        var f = new float[65536];
+        fixed (short* ph = h) fixed (float* pf = f)
+            for (int i = 0; i < 65536; i += 8)
+                System.Runtime.Intrinsics.X86.Avx.Store(pf + i, Avx2Helpers.HalfToSingleScaled(ph + i));
+        // activations as the F16 prepare leaves them: fp16 values, from the smallest subnormal to the largest finite
+        float[] xs = [MathF.ScaleB(1f, -24), -6.1e-5f, 0.3333f, -1f, 7.25f, -1000.5f, 65504f, -65504f];
+        var rng = new Random(5);
+        for (int i = 0; i < 65536; i++)
+        {
+            Half w = BitConverter.UInt16BitsToHalf((ushort)i);
+            if (!Half.IsFinite(w)) continue;
+            foreach (float x0 in xs)
+            {
+                float r = x0 * (float)(rng.NextDouble() + 0.5);
+                float x = (float)(Half)(MathF.Abs(r) > 65504 ? x0 : r);
+                float expect = MathF.FusedMultiplyAdd((float)w, x, 0.25f);
+                float scaled = MathF.FusedMultiplyAdd(f[i], x * Fp16.ScaledActivationFactor, 0.25f);
+                Assert.Equal(BitConverter.SingleToUInt32Bits(expect), BitConverter.SingleToUInt32Bits(scaled));
+            }
         }
     }
 

@@ -59,13 +59,13 @@ internal static unsafe class Avx2Dot
         for (; i + 32 <= n; i += 32)
         {
             PrefetchAhead(x + i);
-            a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i), Avx.LoadVector256(y + i), a0);
-            a1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 8), Avx.LoadVector256(y + i + 8), a1);
-            a2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 16), Avx.LoadVector256(y + i + 16), a2);
-            a3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i + 24), Avx.LoadVector256(y + i + 24), a3);
+            a0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled((short*)x + i), Avx.LoadVector256(y + i), a0);
+            a1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled((short*)x + i + 8), Avx.LoadVector256(y + i + 8), a1);
+            a2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled((short*)x + i + 16), Avx.LoadVector256(y + i + 16), a2);
+            a3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled((short*)x + i + 24), Avx.LoadVector256(y + i + 24), a3);
         }
         double sum = AttentionKernels.ReduceF32x8(a0, a1, a2, a3);
-        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * y[i];
+        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * (y[i] * Fp16.ScaledActivationInverse);
         return (float)sum;
     }
 
@@ -76,7 +76,7 @@ internal static unsafe class Avx2Dot
         if (n % 8 != 0) return F16(x, y, n);
         Vector256<float> acc = default;
         for (int i = 0; i < n; i += 8)
-            acc = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite((short*)x + i), Avx.LoadVector256(y + i), acc);
+            acc = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled((short*)x + i), Avx.LoadVector256(y + i), acc);
         return Avx2Helpers.HorizontalSum(acc);
     }
 

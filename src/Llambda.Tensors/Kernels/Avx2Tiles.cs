@@ -167,22 +167,22 @@ internal static unsafe class Avx2Tiles
             Sse.Prefetch0(next + 3 * rowBytes);
             Vector256<float> y0 = Avx.LoadVector256(a + i), y1 = Avx.LoadVector256(a + i + 8);
             Vector256<float> y2 = Avx.LoadVector256(a + i + 16), y3 = Avx.LoadVector256(a + i + 24);
-            c00 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x0 + i), y0, c00);
-            c01 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x0 + i + 8), y1, c01);
-            c02 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x0 + i + 16), y2, c02);
-            c03 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x0 + i + 24), y3, c03);
-            c10 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x1 + i), y0, c10);
-            c11 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x1 + i + 8), y1, c11);
-            c12 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x1 + i + 16), y2, c12);
-            c13 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x1 + i + 24), y3, c13);
-            c20 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x2 + i), y0, c20);
-            c21 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x2 + i + 8), y1, c21);
-            c22 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x2 + i + 16), y2, c22);
-            c23 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x2 + i + 24), y3, c23);
-            c30 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x3 + i), y0, c30);
-            c31 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x3 + i + 8), y1, c31);
-            c32 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x3 + i + 16), y2, c32);
-            c33 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x3 + i + 24), y3, c33);
+            c00 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x0 + i), y0, c00);
+            c01 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x0 + i + 8), y1, c01);
+            c02 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x0 + i + 16), y2, c02);
+            c03 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x0 + i + 24), y3, c03);
+            c10 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x1 + i), y0, c10);
+            c11 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x1 + i + 8), y1, c11);
+            c12 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x1 + i + 16), y2, c12);
+            c13 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x1 + i + 24), y3, c13);
+            c20 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x2 + i), y0, c20);
+            c21 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x2 + i + 8), y1, c21);
+            c22 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x2 + i + 16), y2, c22);
+            c23 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x2 + i + 24), y3, c23);
+            c30 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x3 + i), y0, c30);
+            c31 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x3 + i + 8), y1, c31);
+            c32 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x3 + i + 16), y2, c32);
+            c33 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x3 + i + 24), y3, c33);
         }
         y[0] = F16Finish(AttentionKernels.ReduceF32x8(c00, c01, c02, c03), (ushort*)x0, a, i, n);
         y[1] = F16Finish(AttentionKernels.ReduceF32x8(c10, c11, c12, c13), (ushort*)x1, a, i, n);
@@ -194,7 +194,7 @@ internal static unsafe class Avx2Tiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float F16Finish(double sum, ushort* x, float* a, int i, int n)
     {
-        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * a[i];
+        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * (a[i] * Fp16.ScaledActivationInverse);
         return (float)sum;
     }
 
@@ -214,10 +214,10 @@ internal static unsafe class Avx2Tiles
         for (int i = 0; i < n; i += 8)
         {
             Vector256<float> ya = Avx.LoadVector256(a + i);
-            c0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x0 + i), ya, c0);
-            c1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x1 + i), ya, c1);
-            c2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x2 + i), ya, c2);
-            c3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleFinite(x3 + i), ya, c3);
+            c0 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x0 + i), ya, c0);
+            c1 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x1 + i), ya, c1);
+            c2 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x2 + i), ya, c2);
+            c3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled(x3 + i), ya, c3);
         }
         Store4(y, c0, c1, c2, c3);
     }
@@ -236,8 +236,8 @@ internal static unsafe class Avx2Tiles
         Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default;
         for (int i = 0; i < n; i += 8)
         {
-            Vector256<float> w0 = Avx2Helpers.HalfToSingleFinite(x0 + i), w1 = Avx2Helpers.HalfToSingleFinite(x1 + i);
-            Vector256<float> w2 = Avx2Helpers.HalfToSingleFinite(x2 + i), w3 = Avx2Helpers.HalfToSingleFinite(x3 + i);
+            Vector256<float> w0 = Avx2Helpers.HalfToSingleScaled(x0 + i), w1 = Avx2Helpers.HalfToSingleScaled(x1 + i);
+            Vector256<float> w2 = Avx2Helpers.HalfToSingleScaled(x2 + i), w3 = Avx2Helpers.HalfToSingleScaled(x3 + i);
             Vector256<float> ya = Avx.LoadVector256(a0 + i);
             c00 = Fma.MultiplyAdd(w0, ya, c00);
             c01 = Fma.MultiplyAdd(w1, ya, c01);

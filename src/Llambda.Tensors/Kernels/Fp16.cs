@@ -15,6 +15,17 @@ internal static unsafe class Fp16
         return t;
     }
 
+    /// <summary>
+    /// 2^112, the fp16 → f32 exponent rebias. The F16 weights' prepared activation holds x (rounded to fp16) times
+    /// this, so the SIMD kernels can use weights converted without the rebias (<see cref="Avx2Helpers.HalfToSingleScaled"/>);
+    /// scaling by a power of two is exact, so every product, and so every sum, is bit for bit ggml's. The largest
+    /// fp16 (65504) times 2^112 is still a finite float.
+    /// </summary>
+    public const float ScaledActivationFactor = 5.192296858534828e+33f;
+
+    /// <summary>2^-112: a scaled activation value back to its fp16-rounded value, exactly.</summary>
+    public const float ScaledActivationInverse = 1.925929944387236e-34f;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToFloat(ushort h) => s_table[h];
 

@@ -193,15 +193,20 @@ internal static unsafe class QuantizeKernels
         for (int i = 0; i < n; i++) y[i] = Fp16.FloatToBF16(x[i]);
     }
 
-    /// <summary>Rounds f32 values to fp16 precision and back (the F16 weights' prepared activation).</summary>
-    public static void RoundToF16(float* x, float* y, int n)
+    /// <summary>
+    /// Rounds f32 values to fp16 precision and scales them by 2^112 (the F16 weights' prepared activation, see
+    /// <see cref="Fp16.ScaledActivationFactor"/>).
+    /// </summary>
+    public static void RoundToF16Scaled(float* x, float* y, int n)
     {
         Span<Half> buf = stackalloc Half[512];
         for (int i = 0; i < n; i += 512)
         {
             int len = Math.Min(512, n - i);
             System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(new ReadOnlySpan<float>(x + i, len), buf[..len]);
-            System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(buf[..len], new Span<float>(y + i, len));
+            var rounded = new Span<float>(y + i, len);
+            System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(buf[..len], rounded);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(rounded, Fp16.ScaledActivationFactor, rounded);
         }
     }
 
