@@ -234,23 +234,33 @@ internal static unsafe class Avx2Tiles
         Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
         Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        // rows 2-3 read the activations again through other pointers: written as the same loads, the JIT would keep
+        // the first ones in registers (it has none left) rather than read them again from L1
+        float* r0 = a0 - 8, r1 = a1 - 8, r2 = a2 - 8;
         for (int i = 0; i < n; i += 8)
         {
+            // two rows against the three tokens at a time: twelve accumulators, two weights, one activation and the
+            // conversion's mask fill the 16 ymm registers exactly (all four rows' weights at once made the JIT keep an
+            // accumulator on the stack, whose store and reload then lengthened its FMA chain)
             Vector256<float> w0 = Avx2Helpers.HalfToSingleScaled(x0 + i), w1 = Avx2Helpers.HalfToSingleScaled(x1 + i);
-            Vector256<float> w2 = Avx2Helpers.HalfToSingleScaled(x2 + i), w3 = Avx2Helpers.HalfToSingleScaled(x3 + i);
             Vector256<float> ya = Avx.LoadVector256(a0 + i);
             c00 = Fma.MultiplyAdd(w0, ya, c00);
             c01 = Fma.MultiplyAdd(w1, ya, c01);
-            c02 = Fma.MultiplyAdd(w2, ya, c02);
-            c03 = Fma.MultiplyAdd(w3, ya, c03);
             ya = Avx.LoadVector256(a1 + i);
             c10 = Fma.MultiplyAdd(w0, ya, c10);
             c11 = Fma.MultiplyAdd(w1, ya, c11);
-            c12 = Fma.MultiplyAdd(w2, ya, c12);
-            c13 = Fma.MultiplyAdd(w3, ya, c13);
             ya = Avx.LoadVector256(a2 + i);
             c20 = Fma.MultiplyAdd(w0, ya, c20);
             c21 = Fma.MultiplyAdd(w1, ya, c21);
+
+            Vector256<float> w2 = Avx2Helpers.HalfToSingleScaled(x2 + i), w3 = Avx2Helpers.HalfToSingleScaled(x3 + i);
+            ya = Avx.LoadVector256(r0 + i + 8);
+            c02 = Fma.MultiplyAdd(w2, ya, c02);
+            c03 = Fma.MultiplyAdd(w3, ya, c03);
+            ya = Avx.LoadVector256(r1 + i + 8);
+            c12 = Fma.MultiplyAdd(w2, ya, c12);
+            c13 = Fma.MultiplyAdd(w3, ya, c13);
+            ya = Avx.LoadVector256(r2 + i + 8);
             c22 = Fma.MultiplyAdd(w2, ya, c22);
             c23 = Fma.MultiplyAdd(w3, ya, c23);
         }
