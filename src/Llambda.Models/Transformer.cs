@@ -267,8 +267,7 @@ public sealed class Transformer
                 fixed (float* sc = scores)
                 {
                     float* q = Query + (long)t * HeadCount * KeyLength + h * KeyLength;
-                    for (int p = 0; p < positions; p++)
-                        sc[p] = AttentionKernels.DotF32(Keys + (long)p * KeyWidth + kvHead * KeyLength, q, KeyLength);
+                    AttentionKernels.Scores(Keys + kvHead * KeyLength, KeyWidth, q, KeyLength, positions, sc);
                     AttentionKernels.Softmax(sc, positions, Scale);
                     AttentionKernels.WeightedSum(sc, Values + kvHead * ValueLength, ValueWidth, positions,
                         Output + (long)t * HeadCount * ValueLength + h * ValueLength, ValueLength, BatchOrder);

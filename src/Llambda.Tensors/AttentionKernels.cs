@@ -32,6 +32,51 @@ public static unsafe class AttentionKernels
         return Avx2Dot.F32(x, y, n);
     }
 
+    /// <summary>
+    /// scores[p] = <see cref="DotF32"/>(keys + p·keyStride, q, n) for every p &lt; positions, bit for bit. On AVX2, with n a
+    /// multiple of 32 (head sizes 64 and 128), eight positions go together and their eight horizontal sums are done
+    /// as one transposed reduction with the same pairings: at such head sizes a lone dot spends more instructions
+    /// reducing its lanes than multiplying.
+    /// </summary>
+    public static void Scores(float* keys, long keyStride, float* q, int n, int positions, float* scores)
+    {
+        int p = 0;
+        if (UseAvx2 && n % 32 == 0)
+            for (; p + 8 <= positions; p += 8) Avx2Scores8(keys + p * keyStride, keyStride, q, n, scores + p);
+        for (; p < positions; p++) scores[p] = DotF32(keys + p * keyStride, q, n);
+    }
+
+    private static void Avx2Scores8(float* k, long stride, float* q, int n, float* scores)
+    {
+        Vector256<float> s0 = DotLanes(k, q, n), s1 = DotLanes(k + stride, q, n);
+        Vector256<float> s2 = DotLanes(k + 2 * stride, q, n), s3 = DotLanes(k + 3 * stride, q, n);
+        Vector256<float> s4 = DotLanes(k + 4 * stride, q, n), s5 = DotLanes(k + 5 * stride, q, n);
+        Vector256<float> s6 = DotLanes(k + 6 * stride, q, n), s7 = DotLanes(k + 7 * stride, q, n);
+        // ReduceF32x8's lane sums for all eight: u = lo + hi (lane i + lane i+4), two of them per register...
+        Vector256<float> u01 = Avx.Add(Avx.Permute2x128(s0, s1, 0x20), Avx.Permute2x128(s0, s1, 0x31));
+        Vector256<float> u23 = Avx.Add(Avx.Permute2x128(s2, s3, 0x20), Avx.Permute2x128(s2, s3, 0x31));
+        Vector256<float> u45 = Avx.Add(Avx.Permute2x128(s4, s5, 0x20), Avx.Permute2x128(s4, s5, 0x31));
+        Vector256<float> u67 = Avx.Add(Avx.Permute2x128(s6, s7, 0x20), Avx.Permute2x128(s6, s7, 0x31));
+        // ...then (u0+u1, u2+u3) and their sum, as its two hadds: lanes come out as 0 2 4 6 | 1 3 5 7
+        Vector256<float> r = Avx.HorizontalAdd(Avx.HorizontalAdd(u01, u23), Avx.HorizontalAdd(u45, u67));
+        Avx.Store(scores, Avx2.PermuteVar8x32(r, Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+
+    // Avx2Dot.F32's four accumulators over a row of n (a multiple of 32) values, combined as ReduceF32x8 begins.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> DotLanes(float* x, float* y, int n)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int i = 0; i < n; i += 32)
+        {
+            a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
+            a1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), a1);
+            a2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), a2);
+            a3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), a3);
+        }
+        return Avx.Add(Avx.Add(a0, a2), Avx.Add(a1, a3));
+    }
+
     /// <summary>GGML_F32x8_REDUCE: x0+x2, x1+x3, then their sum, then the 8 lanes by (lo+hi) and two hadds.</summary>
     internal static float ReduceF32x8(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
     {
