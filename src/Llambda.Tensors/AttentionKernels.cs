@@ -20,9 +20,10 @@ public static unsafe class AttentionKernels
 {
     private static bool UseAvx2 => KernelOptions.UseAvx2;
 
-    /// <summary>ggml_vec_dot_f32 (see <see cref="Avx2Dot.F32"/>).</summary>
+    /// <summary>ggml_vec_dot_f32 (see <see cref="Avx2Dot.F32"/>); the portable kernels sum in their own order.</summary>
     public static float DotF32(float* x, float* y, int n)
     {
+        if (KernelOptions.UsePortable) return PortableDot.F32(x, y, n);
         if (!UseAvx2)
         {
             double s = 0;

@@ -62,11 +62,11 @@ public static unsafe class MatMul
         bool tiled = !packed && !w.RepackOrder && KernelOptions.UseAvx2;
         var job = new Job
         {
-            Kernel = w.RepackOrder ? Interleaved.ScalarKernel(w.Type) : VecDot.GetKernel(w.Type, batch),
+            Kernel = w.RepackOrder ? Interleaved.RowKernel(w.Type) : VecDot.GetKernel(w.Type, batch),
             GroupKernel = packed ? Interleaved.GroupKernel(w.Type) : null,
             // llama.cpp's repacked mul_mat runs the first n - n % 4 columns through its gemm, which may accumulate
             // in another order than the gemv that takes the rest
-            GemmKernel = w.RepackOrder ? Interleaved.ScalarGemmKernel(w.Type) : null,
+            GemmKernel = w.RepackOrder ? Interleaved.RowGemmKernel(w.Type) : null,
             GemmGroupKernel = packed ? Interleaved.GemmGroupKernel(w.Type) : null,
             GemmTokens = w.RepackOrder ? Interleaved.GemmColumns(n) : 0,
             GroupTileKernel = packed && n >= InterleavedTiles.Tokens ? InterleavedTiles.GroupKernel(w.Type) : null,

@@ -160,7 +160,7 @@ public static class Ops
         fixed (float* u = up)
         fixed (float* o = output)
         {
-            if (Avx2.IsSupported && Fma.IsSupported && !KernelOptions.ForceScalar)
+            if (KernelOptions.UseAvx2)
             {
                 for (; i + 8 <= n; i += 8)
                 {
@@ -220,7 +220,7 @@ public static class Ops
     {
         int i = 0;
         double sum = 0;
-        if (Avx2.IsSupported && Fma.IsSupported && !KernelOptions.ForceScalar)
+        if (KernelOptions.UseAvx2)
         {
             Vector256<float> vmax = Vector256.Create(max);
             for (; i + 8 <= n; i += 8)

@@ -80,18 +80,23 @@ public static unsafe class VecDot
         }
     }
 
-    /// <summary>The dot kernel for a weight type: SIMD when available and not disabled by <see cref="KernelOptions.ForceScalar"/>.</summary>
-    internal static delegate*<byte*, byte*, int, float> GetKernel(GgmlType weightType) =>
-        KernelOptions.UseAvx2 ? GetAvx2Kernel(weightType) : GetScalarKernel(weightType);
+    /// <summary>The dot kernel for a weight type on the path <see cref="KernelOptions.Active"/> names.</summary>
+    internal static delegate*<byte*, byte*, int, float> GetKernel(GgmlType weightType) => KernelOptions.Active switch
+    {
+        KernelIsa.Avx2 => GetAvx2Kernel(weightType),
+        KernelIsa.Portable => GetPortableKernel(weightType),
+        _ => GetScalarKernel(weightType),
+    };
 
     /// <summary>
     /// The kernel for one product of a matrix multiplication: <paramref name="batch"/> true when the activation holds
     /// two or more columns. llama.cpp's CPU backend uses other kernels there for some types (llamafile's tinyBLAS for
-    /// F32/F16/BF16), whose per-output summation order differs from the single-column vec_dot; this mirrors it.
+    /// F32/F16/BF16), whose per-output summation order differs from the single-column vec_dot; the AVX2 path mirrors
+    /// it (the scalar and portable paths have no x86 order to follow and use their one kernel).
     /// </summary>
     internal static delegate*<byte*, byte*, int, float> GetKernel(GgmlType weightType, bool batch)
     {
-        if (!KernelOptions.UseAvx2) return GetScalarKernel(weightType);
+        if (!KernelOptions.UseAvx2) return GetKernel(weightType);
         if (batch)
         {
             if (weightType == GgmlType.F32) return &Avx2F32Batch;
@@ -139,9 +144,31 @@ public static unsafe class VecDot
         _ => throw new NotSupportedException($"No dot product for weight type {t}."),
     };
 
+    internal static delegate*<byte*, byte*, int, float> GetPortableKernel(GgmlType t) => t switch
+    {
+        GgmlType.F32 => &PortableF32,
+        GgmlType.F16 => &PortableF16,
+        GgmlType.BF16 => &PortableBF16,
+        GgmlType.Q4_0 => &PortableDot.Q4_0,
+        GgmlType.Q4_1 => &PortableDot.Q4_1,
+        GgmlType.Q5_0 => &PortableDot.Q5_0,
+        GgmlType.Q5_1 => &PortableDot.Q5_1,
+        GgmlType.Q8_0 => &PortableDot.Q8_0,
+        GgmlType.IQ4_NL => &PortableDot.IQ4_NL,
+        GgmlType.Q2_K => &PortableDot.Q2_K,
+        GgmlType.Q3_K => &PortableDot.Q3_K,
+        GgmlType.Q4_K => &PortableDot.Q4_K,
+        GgmlType.Q5_K => &PortableDot.Q5_K,
+        GgmlType.Q6_K => &PortableDot.Q6_K,
+        _ => throw new NotSupportedException($"No dot product for weight type {t}."),
+    };
+
     private static float ScalarF32(byte* x, byte* y, int n) => ScalarDot.F32((float*)x, (float*)y, n);
     private static float ScalarF16(byte* x, byte* y, int n) => ScalarDot.F16((ushort*)x, (float*)y, n);
     private static float ScalarBF16(byte* x, byte* y, int n) => ScalarDot.BF16((ushort*)x, (float*)y, n);
+    private static float PortableF32(byte* x, byte* y, int n) => PortableDot.F32((float*)x, (float*)y, n);
+    private static float PortableF16(byte* x, byte* y, int n) => PortableDot.F16((ushort*)x, (float*)y, n);
+    private static float PortableBF16(byte* x, byte* y, int n) => PortableDot.BF16((ushort*)x, (float*)y, n);
     private static float Avx2F32(byte* x, byte* y, int n) => Avx2Dot.F32((float*)x, (float*)y, n);
     private static float Avx2F16(byte* x, byte* y, int n) => Avx2Dot.F16((ushort*)x, (float*)y, n);
     private static float Avx2BF16(byte* x, byte* y, int n) => Avx2Dot.BF16((ushort*)x, (float*)y, n);

@@ -10,7 +10,7 @@ namespace Llambda.Tensors.Kernels;
 /// interleaved blocks on AVX2 machines (the "CPU_REPACK" buffer, ggml_gemv/gemm_*_8x8) and then accumulates every
 /// output as one FMA chain over blocks of a whole-block integer sum: acc = fma((float)isum_b, d_w·d_a, acc) (Q4_K: a
 /// second chain for the mins, subtracted at the end). This class has that order twice: scalar kernels on the original
-/// row layout (the reference, and the path without AVX2), and AVX2 kernels on our own 8-row layout (one lane per row,
+/// row layout (the reference; <see cref="PortableDot"/> has their Vector128 twins for the path without AVX2), and AVX2 kernels on our own 8-row layout (one lane per row,
 /// no horizontal sums), which give the same floats bit for bit since the integer sums are exact.
 ///
 /// Our layout (per group of 8 rows, per block; not llama.cpp's byte order, the same arithmetic):
@@ -176,6 +176,25 @@ internal static unsafe class Interleaved
         GgmlType.Q4_K => &ScalarQ4_K,
         _ => throw new NotSupportedException($"{type} is not repacked."),
     };
+
+    /// <summary>
+    /// The repack-order kernel on the original rows for a matrix that has no packed copy (no AVX2, or repacking off):
+    /// the portable Vector128 twin of <see cref="ScalarKernel"/> (the same floats, faster) unless the scalar path is
+    /// active.
+    /// </summary>
+    public static delegate*<byte*, byte*, int, float> RowKernel(GgmlType type) =>
+        KernelOptions.Active == KernelIsa.Scalar ? ScalarKernel(type) : type switch
+        {
+            GgmlType.Q4_0 => &PortableDot.Q4_0RepackOrder,
+            GgmlType.IQ4_NL => &PortableDot.IQ4_NLRepackOrder,
+            GgmlType.Q4_K => &PortableDot.Q4_KRepackOrder,
+            _ => throw new NotSupportedException($"{type} is not repacked."),
+        };
+
+    /// <summary>The gemm-column twin of <see cref="RowKernel"/> (see <see cref="ScalarGemmKernel"/>).</summary>
+    public static delegate*<byte*, byte*, int, float> RowGemmKernel(GgmlType type) =>
+        !GemmOrderDiffers(type) ? RowKernel(type)
+        : KernelOptions.Active == KernelIsa.Scalar ? &ScalarQ4_KGemm : &PortableDot.Q4_KGemmOrder;
 
     /// <summary>
     /// True when llama.cpp's repacked gemm accumulates in another order than its gemv for this type: Q4_K (one FMA per
