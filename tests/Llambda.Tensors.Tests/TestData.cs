@@ -101,6 +101,30 @@ internal static class TestData
         }
     }
 
-    /// <summary>Tests that flip <see cref="KernelOptions.ForceScalar"/> run one at a time.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> with <see cref="KernelOptions.Selected"/> set to <paramref name="isa"/> (and
+    /// <see cref="KernelOptions.ForceScalar"/> off), restoring both afterwards.
+    /// </summary>
+    public static T WithKernels<T>(KernelIsa isa, Func<T> body)
+    {
+        lock (ScalarLock)
+        {
+            KernelIsa oldIsa = KernelOptions.Selected;
+            bool oldScalar = KernelOptions.ForceScalar;
+            KernelOptions.Selected = isa;
+            KernelOptions.ForceScalar = false;
+            try { return body(); }
+            finally
+            {
+                KernelOptions.Selected = oldIsa;
+                KernelOptions.ForceScalar = oldScalar;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tests that flip <see cref="KernelOptions.ForceScalar"/> or <see cref="KernelOptions.Selected"/> run one at a time
+    /// (the assembly also disables parallel test runs: a test that reads the options must not see another's setting).
+    /// </summary>
     public static readonly object ScalarLock = new();
 }
