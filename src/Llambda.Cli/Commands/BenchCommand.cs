@@ -73,7 +73,7 @@ internal static class BenchCommand
         if (r.Options.GeneratedTokens > 0)
             Console.WriteLine(string.Format(inv, "| {0} | {1} | {2} | {3} | tg{4} | {5:F2} ± {6:F2} |", r.Model, size, parameters, r.Threads, r.Options.GeneratedTokens, r.DecodeTokensPerSecond.Median, r.DecodeTokensPerSecond.StandardDeviation));
         Console.WriteLine();
-        Console.WriteLine(string.Format(inv, "load {0:F0} ms | peak RSS {1} | weights read per token {2}", r.LoadMilliseconds, InspectCommand.Bytes(r.PeakRssBytes), InspectCommand.Bytes(r.BytesPerToken)));
+        Console.WriteLine(string.Format(inv, "load {0:F0} ms | peak RSS {1} | weights read per token {2} | kernels {3}", r.LoadMilliseconds, InspectCommand.Bytes(r.PeakRssBytes), InspectCommand.Bytes(r.BytesPerToken), Llambda.Tensors.KernelOptions.Describe()));
         if (r.MachineBandwidth > 0)
             Console.WriteLine(string.Format(inv, "memory bandwidth {0:F1} GB/s | decode reads {1:F1} GB/s = {2:P0} of it", r.MachineBandwidth / 1e9, r.DecodeBandwidth / 1e9, r.BandwidthFraction));
     }
@@ -86,6 +86,7 @@ internal static class BenchCommand
         w.WriteNumber("file_bytes", r.FileBytes);
         w.WriteNumber("parameters", r.ParameterCount);
         w.WriteNumber("threads", r.Threads);
+        w.WriteString("kernels", Llambda.Tensors.KernelOptions.Describe());
         w.WriteNumber("n_prompt", r.Options.PromptTokens);
         w.WriteNumber("n_gen", r.Options.GeneratedTokens);
         w.WriteNumber("repetitions", r.Options.Repetitions);
