@@ -10,8 +10,9 @@ namespace Llambda.Tensors.Kernels;
 /// interleaved blocks on AVX2 machines (the "CPU_REPACK" buffer, ggml_gemv/gemm_*_8x8) and then accumulates every
 /// output as one FMA chain over blocks of a whole-block integer sum: acc = fma((float)isum_b, d_w·d_a, acc) (Q4_K: a
 /// second chain for the mins, subtracted at the end). This class has that order twice: scalar kernels on the original
-/// row layout (the reference; <see cref="PortableDot"/> has their Vector128 twins for the path without AVX2), and AVX2 kernels on our own 8-row layout (one lane per row,
-/// no horizontal sums), which give the same floats bit for bit since the integer sums are exact.
+/// row layout (the reference; <see cref="PortableDot"/> has their Vector128 twins for the path without AVX2), and AVX2
+/// kernels on our own 8-row layout (one lane per row, no horizontal sums), which give the same floats bit for bit
+/// since the integer sums are exact.
 ///
 /// Our layout (per group of 8 rows, per block; not llama.cpp's byte order, the same arithmetic):
 /// Q4_0 / IQ4_NL (144 bytes = 8 × 18): 8 fp16 scales, then 4 × 32 bytes where byte 4r+i of vector p holds row r's
