@@ -1,5 +1,5 @@
 // Kernel benchmark: one weight matrix against 1 token (decode, weights streamed from memory) and against a 64-token
-// piece (prefill, weights reused from cache), on ONE thread, the best of many runs. Whole-model figures (`llambda bench`,
+// piece (prefill, weights reused from cache), on ONE thread, the best of many runs after a warm-up. Whole-model figures (`llambda bench`,
 // bench/compare) move by ±10% on a shared 2-core machine; the minimum of a single-threaded kernel moves by 1-2%, which
 // is what a kernel change needs to be judged by.
 //   dotnet run -c Release bench/kernels/kernels.cs [-- TYPE...]        (default: Q4_0 Q4_K Q6_K Q8_0 F16)
@@ -52,6 +52,8 @@ foreach (string name in types)
 
 static double Best(int runs, Action run, Action? between)
 {
+    // warm-up: half a second of runs, so the tiered JIT has compiled the kernels fully before any is timed
+    for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 0.5;) run();
     double best = double.MaxValue;
     for (int i = 0; i < runs; i++)
     {
