@@ -80,7 +80,14 @@ public sealed class LambdaHost
                 {
                     break;
                 }
-                if (!await host.HandleAsync(invocation, cancellation).ConfigureAwait(false)) return 1;
+                try
+                {
+                    if (!await host.HandleAsync(invocation, cancellation).ConfigureAwait(false)) return 1;
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    break; // shut down while an answer was still being posted: a clean stop, like one between events
+                }
             }
         }
         return 0;

@@ -83,7 +83,18 @@ public sealed unsafe class ModelWeights
                 throw new ModelLoadException($"Tensor '{name}' has {t.ElementCount} values, expected {length}.");
             var v = new float[length];
             if (!Dequantize.IsSupported(t.Type)) throw new ModelLoadException($"Tensor '{name}' has unsupported type {t.Type}.");
-            Dequantize.Row(t.Type, file.GetTensorBytes(t), v);
+            if (reader != null)
+            {
+                // read, not touched through the map: a fault there maps the whole page-cache folio around it, which
+                // brings pages of the neighbouring repacked matrices (never read through the map) into the resident set
+                byte[] bytes = GC.AllocateUninitializedArray<byte>(checked((int)t.ByteSize));
+                reader.ReadExactly(bytes, file.DataOffset + t.Offset);
+                Dequantize.Row(t.Type, bytes, v);
+            }
+            else
+            {
+                Dequantize.Row(t.Type, file.GetTensorBytes(t), v);
+            }
             copied += length * sizeof(float);
             return v;
         }
