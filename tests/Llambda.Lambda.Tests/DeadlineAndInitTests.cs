@@ -115,4 +115,23 @@ public class DeadlineAndInitTests(RuntimeHost host)
         stop.Cancel();
         Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public async Task Shutdown_while_an_answer_is_being_posted_stops_cleanly_document_server()
+    {
+        // Written from the Runtime API document: the server records the answer, then holds its 202 while the runtime
+        // is told to stop (SIGTERM in Lambda); the host must end with 0, as between events, not throw.
+        await using var api = await RuntimeApiDocumentServer.StartAsync();
+        api.AcceptDelay = TimeSpan.FromSeconds(5);
+        using var stop = new CancellationTokenSource();
+        var log = new StringWriter();
+        var options = new LambdaOptions { RuntimeApi = api.Endpoint };
+        Task<int> running = Task.Run(() => LambdaHost.RunAsync(options, () => LoadedModel.Load(RuntimeHost.ModelPath, new ModelOptions { Threads = 1 }),
+            TextWriter.Synchronized(log), stop.Token));
+
+        RecordedResult result = await api.InvokeAsync("""{"prompt": "Once", "n-generate": 2}""", TimeSpan.FromSeconds(30)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("response", result.Kind);
+        stop.Cancel(); // the host is still waiting for the 202
+        Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
 }

@@ -48,6 +48,12 @@ public sealed class RuntimeApiDocumentServer : IAsyncDisposable
     /// <summary>When the runtime first asked for an event.</summary>
     public DateTimeOffset? FirstNextAt { get; private set; }
 
+    /// <summary>
+    /// How long the server holds its 202 after recording an invocation's answer (the answer is visible to the test at
+    /// once), to catch the runtime in the middle of posting it.
+    /// </summary>
+    public TimeSpan AcceptDelay { get; set; }
+
     public static async Task<RuntimeApiDocumentServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -152,6 +158,18 @@ public sealed class RuntimeApiDocumentServer : IAsyncDisposable
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             body.ToArray(), chunks, frames, trailers, DateTimeOffset.UtcNow, pending?.Deadline);
 
+        if (AcceptDelay > TimeSpan.Zero)
+        {
+            if (pending is not null) pending.Result.TrySetResult(result);
+            try
+            {
+                await Task.Delay(AcceptDelay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the runtime gave up on the request
+            }
+        }
         // The document: 202 Accepted, then the runtime asks for the next event.
         context.Response.StatusCode = 202;
         await context.Response.WriteAsJsonAsync(new { status = "OK" });
