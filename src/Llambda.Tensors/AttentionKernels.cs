@@ -49,11 +49,16 @@ public static unsafe class AttentionKernels
 
     private static void Avx2Scores8(float* k, long stride, float* q, int n, float* scores)
     {
-        Vector256<float> s0 = DotLanes(k, q, n), s1 = DotLanes(k + stride, q, n);
-        Vector256<float> s2 = DotLanes(k + 2 * stride, q, n), s3 = DotLanes(k + 3 * stride, q, n);
-        Vector256<float> s4 = DotLanes(k + 4 * stride, q, n), s5 = DotLanes(k + 5 * stride, q, n);
-        Vector256<float> s6 = DotLanes(k + 6 * stride, q, n), s7 = DotLanes(k + 7 * stride, q, n);
-        // ReduceF32x8's lane sums for all eight: u = lo + hi (lane i + lane i+4), two of them per register...
+        // the keys are cached, not streamed from memory: no prefetch
+        Vector256<float> s0 = Avx2Dot.F32Lanes(k, q, n, prefetch: false);
+        Vector256<float> s1 = Avx2Dot.F32Lanes(k + stride, q, n, prefetch: false);
+        Vector256<float> s2 = Avx2Dot.F32Lanes(k + 2 * stride, q, n, prefetch: false);
+        Vector256<float> s3 = Avx2Dot.F32Lanes(k + 3 * stride, q, n, prefetch: false);
+        Vector256<float> s4 = Avx2Dot.F32Lanes(k + 4 * stride, q, n, prefetch: false);
+        Vector256<float> s5 = Avx2Dot.F32Lanes(k + 5 * stride, q, n, prefetch: false);
+        Vector256<float> s6 = Avx2Dot.F32Lanes(k + 6 * stride, q, n, prefetch: false);
+        Vector256<float> s7 = Avx2Dot.F32Lanes(k + 7 * stride, q, n, prefetch: false);
+        // ReduceLanes for all eight: u = lo + hi (lane i + lane i+4), two of them per register...
         Vector256<float> u01 = Avx.Add(Avx.Permute2x128(s0, s1, 0x20), Avx.Permute2x128(s0, s1, 0x31));
         Vector256<float> u23 = Avx.Add(Avx.Permute2x128(s2, s3, 0x20), Avx.Permute2x128(s2, s3, 0x31));
         Vector256<float> u45 = Avx.Add(Avx.Permute2x128(s4, s5, 0x20), Avx.Permute2x128(s4, s5, 0x31));
@@ -63,28 +68,14 @@ public static unsafe class AttentionKernels
         Avx.Store(scores, Avx2.PermuteVar8x32(r, Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)));
     }
 
-    // Avx2Dot.F32's four accumulators over a row of n (a multiple of 32) values, combined as ReduceF32x8 begins.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> DotLanes(float* x, float* y, int n)
-    {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int i = 0; i < n; i += 32)
-        {
-            a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
-            a1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), a1);
-            a2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), a2);
-            a3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), a3);
-        }
-        return Avx.Add(Avx.Add(a0, a2), Avx.Add(a1, a3));
-    }
-
     /// <summary>GGML_F32x8_REDUCE: x0+x2, x1+x3, then their sum, then the 8 lanes by (lo+hi) and two hadds.</summary>
-    internal static float ReduceF32x8(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    internal static float ReduceF32x8(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3) =>
+        ReduceLanes(Avx.Add(Avx.Add(s0, s2), Avx.Add(s1, s3)));
+
+    /// <summary>GGML_F32x8_REDUCE's last steps: the 8 lanes by (lo+hi), then two hadds.</summary>
+    internal static float ReduceLanes(Vector256<float> s)
     {
-        s0 = Avx.Add(s0, s2);
-        s1 = Avx.Add(s1, s3);
-        s0 = Avx.Add(s0, s1);
-        Vector128<float> t0 = Sse.Add(s0.GetLower(), s0.GetUpper());
+        Vector128<float> t0 = Sse.Add(s.GetLower(), s.GetUpper());
         Vector128<float> t1 = Sse3.HorizontalAdd(t0, t0);
         return Sse3.HorizontalAdd(t1, t1).ToScalar();
     }

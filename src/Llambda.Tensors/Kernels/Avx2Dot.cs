@@ -21,20 +21,31 @@ internal static unsafe class Avx2Dot
     public static float F32(float* x, float* y, int n)
     {
         int np = n & ~31;
+        float sum = AttentionKernels.ReduceLanes(F32Lanes(x, y, np, prefetch: true));
+        int t = np, unfused = np + ((n - np) & ~3);
+        for (; t < unfused; t++) sum += x[t] * y[t];
+        for (; t < n; t++) sum = MathF.FusedMultiplyAdd(x[t], y[t], sum);
+        return sum;
+    }
+
+    /// <summary>
+    /// <see cref="F32"/>'s four 8-lane FMA accumulators over the first <paramref name="n"/> (a multiple of 32) values,
+    /// combined as GGML_F32x8_REDUCE begins: (a0 + a2) + (a1 + a3). <paramref name="prefetch"/>: ask for x ahead, for a
+    /// weight row streamed from memory (not for attention's cached keys).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> F32Lanes(float* x, float* y, int n, bool prefetch)
+    {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int i = 0; i < np; i += 32)
+        for (int i = 0; i < n; i += 32)
         {
-            PrefetchAhead(x + i, 128);
+            if (prefetch) PrefetchAhead(x + i, 128);
             a0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), a0);
             a1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), a1);
             a2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), a2);
             a3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), a3);
         }
-        float sum = AttentionKernels.ReduceF32x8(a0, a1, a2, a3);
-        int t = np, unfused = np + ((n - np) & ~3);
-        for (; t < unfused; t++) sum += x[t] * y[t];
-        for (; t < n; t++) sum = MathF.FusedMultiplyAdd(x[t], y[t], sum);
-        return sum;
+        return Avx.Add(Avx.Add(a0, a2), Avx.Add(a1, a3));
     }
 
     /// <summary>
@@ -65,7 +76,7 @@ internal static unsafe class Avx2Dot
             a3 = Fma.MultiplyAdd(Avx2Helpers.HalfToSingleScaled((short*)x + i + 24), Avx.LoadVector256(y + i + 24), a3);
         }
         double sum = AttentionKernels.ReduceF32x8(a0, a1, a2, a3);
-        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * (y[i] * Fp16.ScaledActivationInverse);
+        for (; i < n; i++) sum += Fp16.TimesScaledActivation(x[i], y[i]);
         return (float)sum;
     }
 

@@ -194,7 +194,7 @@ internal static unsafe class Avx2Tiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float F16Finish(double sum, ushort* x, float* a, int i, int n)
     {
-        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * (a[i] * Fp16.ScaledActivationInverse);
+        for (; i < n; i++) sum += Fp16.TimesScaledActivation(x[i], a[i]);
         return (float)sum;
     }
 

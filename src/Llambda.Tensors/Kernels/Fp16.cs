@@ -26,6 +26,14 @@ internal static unsafe class Fp16
     /// <summary>2^-112: a scaled activation value back to its fp16-rounded value, exactly.</summary>
     public const float ScaledActivationInverse = 1.925929944387236e-34f;
 
+    /// <summary>
+    /// One product of an fp16 weight with an activation value prepared times 2^112, as ggml rounds it: the activation
+    /// is brought back exactly first, so the product is the same float for every finite, infinite or NaN input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float TimesScaledActivation(ushort weight, float scaledActivation) =>
+        ToFloat(weight) * (scaledActivation * ScaledActivationInverse);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToFloat(ushort h) => s_table[h];
 

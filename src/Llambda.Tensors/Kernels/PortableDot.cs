@@ -106,7 +106,7 @@ internal static unsafe class PortableDot
             a3 = Vector128.MultiplyAddEstimate(w3, Vector128.Load(y + i + 12), a3);
         }
         double sum = Vector128.Sum((a0 + a2) + (a1 + a3));
-        for (; i < n; i++) sum += Fp16.ToFloat(x[i]) * (y[i] * Fp16.ScaledActivationInverse);
+        for (; i < n; i++) sum += Fp16.TimesScaledActivation(x[i], y[i]);
         return (float)sum;
     }
 

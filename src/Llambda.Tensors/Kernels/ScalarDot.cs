@@ -17,7 +17,7 @@ internal static unsafe class ScalarDot
     public static float F16(ushort* x, float* y, int n)
     {
         double sum = 0;
-        for (int i = 0; i < n; i++) sum += Fp16.ToFloat(x[i]) * (y[i] * Fp16.ScaledActivationInverse);
+        for (int i = 0; i < n; i++) sum += Fp16.TimesScaledActivation(x[i], y[i]);
         return (float)sum;
     }
 
